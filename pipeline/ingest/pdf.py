@@ -109,8 +109,8 @@ class PdfLoader:
                 try:
                     page = doc[index]
                     scale = config.dpi / 72.0
-                    rect = page.rect  # already rotated
-                    width, height = max(1, round(rect.width * scale)), max(1, round(rect.height * scale))
+                    pixels = (page.rect * pymupdf.Matrix(scale, scale)).irect  # page.rect is already rotated
+                    width, height = max(1, pixels.width), max(1, pixels.height)  # what the renderer will produce
                     lines = _visible_lines(page, scale)
                 except Exception as exc:
                     raise InputError(source.id, f"page {index + 1} cannot be read ({exc})") from exc
