@@ -1,0 +1,25 @@
+# evidence-pipeline: the `evidence` CLI (and, later, the API) with its models inside. No network needed at run time.
+FROM python:3.11-slim
+
+# fonts-noto-cjk: drawing OFD pages; poppler-utils: the pdf2image renderer; tesseract: the baseline engine.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk poppler-utils tesseract-ocr tesseract-ocr-chi-sim \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY pipeline ./pipeline
+COPY models ./models
+# The OCR models (PP-OCR ONNX files) come inside the rapidocr wheel; models/manifest.toml pins their sha256.
+RUN pip install --no-cache-dir . \
+ && useradd --create-home --uid 10001 evidence
+
+ENV EVIDENCE_MODELS_DIR=/app/models \
+    OMP_THREAD_LIMIT=1 \
+    PYTHONUNBUFFERED=1
+USER evidence
+# Fail the build, not the first request, if a model is missing or altered.
+RUN python -c "from pipeline.models import load_manifest, resolve_model; from pathlib import Path; [resolve_model(n) for n in load_manifest(Path('/app/models'))]"
+
+ENTRYPOINT ["evidence"]
+CMD ["--help"]
