@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     paddle_det_model_dir: Path | None = None
     paddle_rec_model_dir: Path | None = None
     paddle_cls_model_dir: Path | None = None
+    # A CJK font file for drawing OFD pages; default: Noto CJK found under the system font folders.
+    cjk_font: Path | None = None
     tesseract_cmd: str = "tesseract"
     tesseract_lang: str = "chi_sim+eng"
     # Inference threads per engine. We scale by processes, so one thread per process is the default.

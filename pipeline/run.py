@@ -51,7 +51,8 @@ class Pipeline:
     def __init__(self, settings: Settings | None = None, config: PipelineConfig | None = None) -> None:
         self.settings = settings or Settings()
         self.config = config or PipelineConfig()
-        self.ingest = Ingestor(self.config.ingest, renderer=self.settings.pdf_renderer)
+        cjk_font = str(self.settings.cjk_font) if self.settings.cjk_font else None
+        self.ingest = Ingestor(self.config.ingest, renderer=self.settings.pdf_renderer, cjk_font=cjk_font)
         self.engine = get_engine(self.settings.ocr_engine, self.settings, self.config.ocr)
         self.reader = PageReader(self.engine, self.config)
 

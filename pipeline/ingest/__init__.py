@@ -15,13 +15,13 @@ class Ingestor:
     """Built once per process with its loaders; ``ingestor(input_file)`` opens one file. Safe to share across threads
     (loaders keep per-file state only in the :class:`LoadedFile` they return)."""
 
-    def __init__(self, config: IngestConfig | None = None, renderer: str = "pymupdf") -> None:
+    def __init__(self, config: IngestConfig | None = None, renderer: str = "pymupdf", cjk_font: str | None = None) -> None:
         from pipeline.ingest.image import ImageLoader
         from pipeline.ingest.ofd import OfdLoader
         from pipeline.ingest.pdf import PdfLoader
 
         self.config = config or IngestConfig()
-        loaders: list[Loader] = [PdfLoader(renderer), OfdLoader(), ImageLoader()]
+        loaders: list[Loader] = [PdfLoader(renderer), OfdLoader(font=cjk_font), ImageLoader()]
         self.loaders: dict[str, Loader] = {mt: loader for loader in loaders for mt in loader.media_types}
 
     def __call__(self, item: InputFile) -> LoadedFile:
