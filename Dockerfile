@@ -19,7 +19,7 @@ ENV EVIDENCE_MODELS_DIR=/app/models \
     PYTHONUNBUFFERED=1
 USER evidence
 # Fail the build, not the first request, if a model is missing or altered.
-RUN python -c "from pipeline.models import load_manifest, resolve_model; from pathlib import Path; [resolve_model(n) for n in load_manifest(Path('/app/models'))]"
+RUN evidence models
 
 ENTRYPOINT ["evidence"]
 CMD ["--help"]

@@ -29,6 +29,7 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("--workers", type=int, default=1, help="files processed in parallel threads (default 1)")
     a.add_argument("--submission-id", help="id written into the report (default: the folder or file name)")
     a.add_argument("--quiet", "-q", action="store_true", help="print no summary and no progress bar")
+    sub.add_parser("models", help="list the model files of models/manifest.toml and verify their sha256")
     return parser
 
 
@@ -124,12 +125,24 @@ def _analyze(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _models() -> int:
+    from pipeline.models import check_all
+
+    results = check_all()
+    for spec, status in results:
+        where = f"{spec.package}:{spec.path}" if spec.package else spec.path
+        print(f"{spec.name:24s} {status:22s} {where}")
+    return 1 if any(status.startswith("error") for _, status in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("EVIDENCE_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "models":
+            return _models()
     except PipelineError as exc:
         print(f"evidence: {exc}", file=sys.stderr)
         return 2

@@ -90,3 +90,19 @@ def resolve_model(name: str, settings: Settings | None = None) -> Path:
                 "the file is corrupt or a different version; reinstall it or update models/manifest.toml deliberately"
             )
     return path
+
+
+def check_all(settings: Settings | None = None) -> list[tuple[ModelSpec, str]]:
+    """Every manifest entry with its status: ``ok``, ``package not installed`` (an optional backend), or the error."""
+    settings = settings or Settings()
+    out = []
+    for name, spec in load_manifest(settings.models_dir.resolve()).items():
+        if spec.package and importlib.util.find_spec(spec.package) is None:
+            out.append((spec, "package not installed"))
+            continue
+        try:
+            resolve_model(name, settings)
+            out.append((spec, "ok"))
+        except ModelError as exc:
+            out.append((spec, f"error: {exc}"))
+    return out
