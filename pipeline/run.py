@@ -54,7 +54,7 @@ class Pipeline:
         cjk_font = str(self.settings.cjk_font) if self.settings.cjk_font else None
         self.ingest = Ingestor(self.config.ingest, renderer=self.settings.pdf_renderer, cjk_font=cjk_font)
         self.engine = get_engine(self.settings.ocr_engine, self.settings, self.config.ocr)
-        self.reader = PageReader(self.engine, self.config)
+        self.reader = PageReader(self.engine, self.config, self.settings)
 
     # -- one file -------------------------------------------------------------------------------------------------
     def process_file(self, item: InputFile, progress: ProgressFn | None = None) -> tuple[Document, _Timer]:

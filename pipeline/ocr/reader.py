@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.config import PipelineConfig
+from pipeline.config import PipelineConfig, Settings
 from pipeline.errors import StageError
 from pipeline.ingest.base import RasterPage
 from pipeline.ocr.base import OcrEngine, OcrLine, nfkc
@@ -46,7 +46,7 @@ def to_text_lines(lines: list[OcrLine], provenance: Provenance) -> tuple[TextLin
 class PageReader:
     """Built once with its engine; ``reader(raster_page)`` is safe to call from several threads."""
 
-    def __init__(self, engine: OcrEngine, config: PipelineConfig | None = None) -> None:
+    def __init__(self, engine: OcrEngine, config: PipelineConfig | None = None, settings: Settings | None = None) -> None:
         self.engine = engine
         self.config = config or PipelineConfig()
         self.provenance = Provenance(stage="ocr", engine=engine.name, version=engine.version)
@@ -54,7 +54,7 @@ class PageReader:
         if self.config.ingest.orientation:
             from pipeline.ocr.orientation import Orienter
 
-            self.orienter = Orienter(engine, max_skew=self.config.ingest.max_skew_degrees)
+            self.orienter = Orienter(engine, max_skew=self.config.ingest.max_skew_degrees, settings=settings)
 
     def needs_ocr(self, raster: RasterPage) -> bool:
         return not raster.lines and raster.has_image
