@@ -36,10 +36,10 @@ from .writer import write as write_doc
 PROGRAMMES = ("beijing-2024", "shenzhen-2025")
 RULE_IDS = tuple([f"BJ-{i:02d}" for i in range(1, 17)] + [f"SZ-{i:02d}" for i in range(1, 18)]
                  + [f"X-{i:02d}" for i in range(1, 8)])
-# a fail of these only removes the affected amount (the guide says "not counted"); any other fail is fatal
+# a fail of these only removes the affected amount (the guide says "not counted"). A fail of any other rule scoped to
+# a contract takes that whole contract out of the recognised total (reviewers exclude it and fund the rest); a fail
+# scoped to the submission (contract None) makes it not eligible. See docs/scenarios.md, "Verdict".
 DEDUCTION_RULES = frozenset({"SZ-04", "SZ-09", "SZ-12", "SZ-14"})
-# a fail of these, scoped to a contract, takes the whole contract out of the recognised total
-EXCLUDING_RULES = frozenset({"BJ-04", "BJ-05", "BJ-06", "BJ-07", "BJ-08", "BJ-09", "BJ-10", "SZ-03", "SZ-05"})
 BJ_MIN_TOTAL, BJ_RATE, BJ_CAP = Decimal("1000000"), Decimal("0.20"), Decimal("1000000")
 SZ_RATE, SZ_CAP, SZ_USAGE_END = Decimal("0.50"), Decimal("400000"), date(2025, 12, 31)
 ELECTRONIC = ("vat_e_special", "vat_e_normal", "digital_special", "digital_normal")
@@ -432,7 +432,7 @@ def _amounts(sc: Scenario, cps: list[ContractPlan], fails: list[F]) -> list[dict
     seen_inv, seen_serial, out = set(), set(), []
     for cp in cps:
         d = cp.deal
-        excluded = sorted({f.rule for f in fails if f.contract == cp.id and f.rule in EXCLUDING_RULES},
+        excluded = sorted({f.rule for f in fails if f.contract == cp.id and f.rule not in DEDUCTION_RULES},
                           key=RULE_IDS.index)
         inv_raw = inv_counted = Decimal(0)
         for s in cp.invoices:
@@ -525,13 +525,23 @@ def _expected(sc: Scenario, cps: list[ContractPlan]) -> dict:
     else:
         reviews.append((F("SZ-16", None, "the bound application volume (per-page seals, 骑缝章, continuous page "
                                          "numbers) is not part of this evidence set"), True))
-    fatal = any(f.rule not in DEDUCTION_RULES for f in fails)
-    if fatal:
+    # a submission-level fail (incl. BJ-13 on what is left after the exclusions) is fatal; a contract-level fail
+    # (excluding or deducting) or a non-standing review sends the submission to a reviewer
+    # ...and a submission with nothing left to fund (every contract excluded) is not eligible either
+    if any(f.contract is None for f in fails) or total == 0:
         verdict = "not_eligible"
     elif fails or any(not standing for _, standing in reviews):
         verdict = "needs_review"
     else:
         verdict = "eligible"
+    for c in contracts:
+        if c["excluded_by"]:
+            c["verdict"] = "not_eligible"
+        elif any(f.contract == c["id"] for f in fails) or any(
+                r.contract == c["id"] and not standing for r, standing in reviews):
+            c["verdict"] = "needs_review"  # only deduction fails are left here
+        else:
+            c["verdict"] = "eligible"
     if verdict == "not_eligible":
         subsidy = Decimal(0)
     elif bj:
@@ -1041,7 +1051,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Invoiced in full (500,000) but paid 50 % + 40 %; the 10 % retention is still unpaid, so 450,000 counts.",
         (Con((sw(MES, "240000"), hw(EDGE, 2, "45000"), sv(IMPL, "170000")), sign="2025-01-20", accept="2025-05-15",
              pays=(Pay("2025-02-05", "0.5"), Pay("2025-05-27", "0.4"))),)),
-    # ---------------------------------------------------------------- Shenzhen: fatal faults
+    # ---------------------------------------------------------------- Shenzhen: excluded contracts, submission faults
     Scenario(
         "sz_different_company", SZ, "party is a different company",
         "The second payment was made by a group company of the applicant, not by party A.",

@@ -4,6 +4,7 @@ agrees with the scenarios; a second run writes identical bytes (scripts/make_sce
 import json
 import re
 import sys
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -22,6 +23,27 @@ REF = REPO / "fixtures" / "reference"
 RULES_MD = REPO.parent / "shared" / "RULES.md"
 MANIFESTS = sorted(ROOT.glob("*/manifest.json"))
 D = Decimal
+# the convention of docs/scenarios.md, written out again here (not imported) so that the tests check the builder
+DEDUCTION = {"SZ-04", "SZ-09", "SZ-12", "SZ-14"}  # a fail only removes the affected amount ("not counted")
+
+
+def _verdict(fails: list[dict], reviews: list[dict], total: Decimal) -> str:
+    """Submission verdict: a submission-level fail, or nothing left to fund, is fatal; a contract-level fail (of any
+    rule: it excludes the contract or deducts from it) or a non-standing review sends it to a reviewer."""
+    if any(f["contract"] is None for f in fails) or total == 0:
+        return "not_eligible"
+    if fails or any(not r["standing"] for r in reviews):
+        return "needs_review"
+    return "eligible"
+
+
+def _contract_verdict(cid: str, fails: list[dict], reviews: list[dict]) -> str:
+    mine = [f["rule_id"] for f in fails if f["contract"] == cid]
+    if any(r not in DEDUCTION for r in mine):
+        return "not_eligible"
+    if mine or any(r["contract"] == cid and not r["standing"] for r in reviews):
+        return "needs_review"
+    return "eligible"
 
 
 def _rule_ids() -> set[str]:
@@ -82,9 +104,10 @@ def test_manifest_is_valid(path):
         assert f["why"]
     assert not {(f["rule_id"], f["contract"]) for f in e["fail"]} & {(f["rule_id"], f["contract"]) for f in e["review"]}
     assert all(isinstance(r["standing"], bool) for r in e["review"])
-    fatal = any(f["rule_id"] not in S.DEDUCTION_RULES for f in e["fail"])
-    blocking = e["fail"] or any(not r["standing"] for r in e["review"])
-    assert e["verdict"] == ("not_eligible" if fatal else "needs_review" if blocking else "eligible")
+    assert S.DEDUCTION_RULES == DEDUCTION and not hasattr(S, "EXCLUDING_RULES")
+    assert e["verdict"] == _verdict(e["fail"], e["review"], Decimal(e["recognised_total"]))
+    for c in e["contracts"]:
+        assert c["verdict"] == _contract_verdict(c["id"], e["fail"], e["review"]), c["id"]
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.parent.name)
@@ -127,8 +150,9 @@ def test_expected_amounts_follow_from_the_labels(path):
             else:
                 assert eligible == soft + hard + min(serv, soft)
             base = eligible
-        excluded = [r for r, cid in fails if cid == c["id"] and r in S.EXCLUDING_RULES]
+        excluded = [r for r, cid in fails if cid == c["id"] and r not in DEDUCTION]  # any other contract-level fail
         assert sorted(excluded) == sorted(c["excluded_by"])
+        assert (c["verdict"] == "not_eligible") == bool(excluded)
         recognised = D(0) if excluded else min(base, inv_ok, paid_ok)
         assert c["recognised"] == f"{recognised:.2f}"
         assert (inv_raw != D(c["contract_total"]) or paid_raw != D(c["contract_total"])) == \
@@ -137,11 +161,13 @@ def test_expected_amounts_follow_from_the_labels(path):
             assert by_type["acceptance"] and by_type["voucher"] and by_type["invoice"] and by_type["bank_slip"]
         total += recognised
     assert e["recognised_total"] == f"{total:.2f}"
+    if not sz:  # BJ-13 on what is left after the exclusions
+        assert (("BJ-13", None) in fails) == (total < D(1000000))
     rate, cap = (D("0.5"), D(400000)) if sz else (D("0.2"), D(1000000))
-    if e["verdict"] == "not_eligible":
-        assert e["subsidy"] == "0.00"
-    else:
-        assert sz or total >= D(1000000)
+    if any(cid is None for _, cid in fails) or total == 0:
+        assert e["verdict"] == "not_eligible" and e["subsidy"] == "0.00"
+    else:  # the subsidy on the recognised total, also when contracts were excluded or a review is open
+        assert e["verdict"] != "not_eligible"
         assert e["subsidy"] == f"{min((total * rate).quantize(D('0.01'), ROUND_HALF_UP), cap):.2f}"
 
 
@@ -157,6 +183,35 @@ def test_the_brief_faults_are_covered():
         assert rule in fails, rule
     verdicts = {_load(p)["expected"]["verdict"] for p in MANIFESTS}
     assert verdicts == {"eligible", "needs_review", "not_eligible"}
+
+
+def _variant_of(name: str, **changes) -> dict:
+    return S.plan(replace(S.BY_NAME[name], name=f"{name}_variant", **changes)).expected
+
+
+def test_a_bad_contract_is_excluded_and_the_rest_is_funded():
+    """The convention on variants of the clean scenarios (plans only, nothing rendered)."""
+    bj = _load(ROOT / "bj_clean" / "manifest.json")["expected"]
+    c1, c2 = (D(c["recognised"]) for c in bj["contracts"])
+    # Beijing: an X-03 on C2 excludes C2; C1 alone is below 1,000,000, so BJ-13 fails and the submission is out
+    e = _variant_of("bj_clean", fail=(S.F("X-03", "C2", "test"),))
+    assert [c["excluded_by"] for c in e["contracts"]] == [[], ["X-03"]]
+    assert [c["verdict"] for c in e["contracts"]] == ["eligible", "not_eligible"]
+    assert e["recognised_total"] == f"{c1:.2f}" and c1 < D(1000000)
+    assert {(f["rule_id"], f["contract"]) for f in e["fail"]} == {("X-03", "C2"), ("BJ-13", None)}
+    assert (e["verdict"], e["subsidy"]) == ("not_eligible", "0.00")
+    # Shenzhen: SZ-10 excludes the only contract; no threshold rule, but nothing is left to fund: not eligible
+    e = _variant_of("sz_clean", fail=(S.F("SZ-10", "C1", "test"),))
+    assert e["contracts"][0]["excluded_by"] == ["SZ-10"] and e["contracts"][0]["recognised"] == "0.00"
+    assert (e["verdict"], e["recognised_total"], e["subsidy"]) == ("not_eligible", "0.00", "0.00")
+    # a submission-level fail: the total is still shown, the subsidy is 0.00
+    e = _variant_of("sz_clean", fail=(S.F("SZ-02", None, "test"),))
+    assert (e["verdict"], e["recognised_total"], e["subsidy"]) == ("not_eligible", "460000.00", "0.00")
+    assert e["contracts"][0]["verdict"] == "eligible"
+    # a non-standing review scoped to one contract marks that contract only
+    e = _variant_of("bj_clean", review=(S.F("BJ-11", "C1", "test"),))
+    assert [c["verdict"] for c in e["contracts"]] == ["needs_review", "eligible"]
+    assert (e["verdict"], e["recognised_total"]) == ("needs_review", f"{c1 + c2:.2f}")
 
 
 def test_reference_data_agrees_with_the_scenarios():
