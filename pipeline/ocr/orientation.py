@@ -239,14 +239,14 @@ class Orienter:
     def __init__(self, engine: OcrEngine, max_skew: float = 8.0, min_skew: float = MIN_SKEW,
                  settings: Settings | None = None, det_side: int = DET_SIDE) -> None:
         from pipeline.models import resolve_model
-        from pipeline.ocr.rapid import _session
+        from pipeline.ocr.rapid import onnx_session
 
         self.engine = engine
         self.max_skew = max_skew
         self.min_skew = min_skew
         self.det_side = det_side
         settings = settings or Settings()
-        self._cls = _session(resolve_model("rapidocr-cls", settings), settings.ocr_threads)
+        self._cls = onnx_session(resolve_model("rapidocr-cls", settings), settings.ocr_threads)
 
     def __call__(self, image: np.ndarray) -> Orientation:
         rotation, small = self._rotation(image)

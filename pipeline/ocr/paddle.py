@@ -34,7 +34,7 @@ import yaml
 from pipeline.config import OcrConfig, Settings
 from pipeline.errors import ModelError
 from pipeline.ocr.base import OcrLine, nfkc
-from pipeline.ocr.rapid import as_bgr, crop_quad, is_blank, order_quad, reading_order
+from pipeline.ocr.geometry import as_bgr, crop_quad, is_blank, order_quad, reading_order
 
 _KINDS = ("det", "rec", "cls")
 
