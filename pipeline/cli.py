@@ -93,7 +93,16 @@ def format_summary(report: Report) -> str:
         if doc.embedded:
             extra += f", embedded data: {sum(len(e.entries) for e in doc.embedded)} entries"
         pages = f"{len(doc.pages)} page{'s' if len(doc.pages) != 1 else ''}"
-        lines.append(f"  {doc.id}  [{media.get(doc.file_id, '?')}] {pages}, {'/'.join(kinds)}, {n_lines} text lines{extra}")
+        lines.append(f"  {doc.id}  {doc.doc_type.value} ({doc.doc_type_confidence:.2f}) [{media.get(doc.file_id, '?')}] "
+                     f"{pages}, {'/'.join(kinds)}, {n_lines} text lines{extra}")
+        found = [f for f in doc.fields if f.value is not None and not f.name.startswith("items.")]
+        for i in range(0, len(found), 3):
+            lines.append("      " + "   ".join(f"{f.name}={f.value}" for f in found[i : i + 3]))
+        missing = [f.name for f in doc.fields if f.value is None and not f.name.startswith("items.")]
+        if missing:
+            lines.append(f"      not found: {', '.join(missing)}")
+        for signal in doc.signals:
+            lines.append(f"      ! {signal.code}: {signal.message}")
     if report.errors:
         lines.append("Errors:")
         lines += [f"  {e.file}: {e.message}" for e in report.errors]

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.config import PipelineConfig, Settings
 from pipeline.errors import InputError, PipelineError, StageError
+from pipeline.extract import DocumentStage
 from pipeline.ingest import Ingestor, InputFile, collect
 from pipeline.ocr.base import get_engine
 from pipeline.ocr.reader import PageReader
@@ -55,9 +56,11 @@ class Pipeline:
         self.ingest = Ingestor(self.config.ingest, renderer=self.settings.pdf_renderer, cjk_font=cjk_font)
         self.engine = get_engine(self.settings.ocr_engine, self.settings, self.config.ocr)
         self.reader = PageReader(self.engine, self.config, self.settings)
+        self.documents = DocumentStage()
 
     # -- one file -------------------------------------------------------------------------------------------------
-    def process_file(self, item: InputFile, progress: ProgressFn | None = None) -> tuple[Document, _Timer]:
+    def read_file(self, item: InputFile, progress: ProgressFn | None = None) -> tuple[Document, _Timer]:
+        """One file read into typed pages (text layer, OFD text or OCR), before classification: one Document."""
         timer = _Timer()
         t0 = time.perf_counter()
         loaded = self.ingest(item)
@@ -84,6 +87,14 @@ class Pipeline:
             provenance=Provenance(stage="ingest", engine=self.ingest.loaders[item.source.media_type].name),
         )
         return document, timer
+
+    def process_file(self, item: InputFile, progress: ProgressFn | None = None) -> tuple[list[Document], _Timer]:
+        """One file's typed documents with their fields (a PDF of 29 invoices is 29 documents)."""
+        document, timer = self.read_file(item, progress)
+        t0 = time.perf_counter()
+        documents = self.documents(document)
+        timer.add("extract", time.perf_counter() - t0, len(document.pages))
+        return documents, timer
 
     # -- a submission ---------------------------------------------------------------------------------------------
     def analyze(
@@ -115,7 +126,7 @@ class Pipeline:
     ) -> Report:
         errors = list(errors or [])
         timer = timer or _Timer()
-        results: list[tuple[Document, _Timer] | FileError] = []
+        results: list[tuple[list[Document], _Timer] | FileError] = []
 
         def run_one(item: InputFile):
             try:
@@ -136,7 +147,7 @@ class Pipeline:
             if isinstance(result, FileError):
                 errors.append(result)
             else:
-                documents.append(result[0])
+                documents.extend(result[0])
                 timer.merge(result[1])
         return Report(
             pipeline_version=__version__,

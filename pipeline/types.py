@@ -211,6 +211,17 @@ class SourceFile(_Frozen):
     parent: str | None = None  # id of the archive it was extracted from
 
 
+class Signal(_Frozen):
+    """A tamper or consistency signal found on a document, for the rules stage (e.g. a PDF edited after issue, an
+    amount in figures that disagrees with the amount in words, a tax id whose check character is wrong)."""
+
+    code: str  # pdf_incremental_update | pdf_edited_after_issue | pdf_modified_after_creation | figures_words_mismatch | tax_id_check_invalid
+    message: str
+    fields: tuple[str, ...] = ()
+    evidence: tuple[Region, ...] = ()
+    provenance: Provenance
+
+
 class Document(_Frozen):
     id: str
     doc_type: DocType = DocType.other
@@ -220,6 +231,7 @@ class Document(_Frozen):
     fields: tuple[Field, ...] = ()
     embedded: tuple[EmbeddedData, ...] = ()
     metadata: tuple[KeyValue, ...] = ()  # e.g. PDF producer and dates
+    signals: tuple[Signal, ...] = ()
     provenance: Provenance
 
     @property

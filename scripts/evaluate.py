@@ -1,0 +1,244 @@
+"""Evaluate the pipeline on a labelled set and write docs/accuracy.md.
+
+A labelled set is a folder with the documents and ``labels/**/<file>.json`` in the ``shared/FIELDS.md`` label format
+(``file`` relative to the folder; ``doc_type``, ``fields``, ``seals``; or ``documents`` for a file holding several).
+Both ``../shared/realdata`` and the generator's output (``scripts/generate.py``) have that shape.
+
+    python scripts/evaluate.py                       # realdata (if present) and a freshly generated set
+    python scripts/evaluate.py --set realdata
+    python scripts/evaluate.py --set /tmp/synth     # any labelled folder
+
+What it measures is what the pipeline produces today; every metric a later stage will produce is listed as not yet
+measurable, with the stage it waits for, so the table grows as the stages land:
+
+- field findability: the share of labelled field values that appear in the text the pipeline read from the document
+  (OCR, text layer or OFD), in any of their usual printed forms - the ceiling for field extraction;
+- OCR character accuracy, where a label carries the page text (``page_texts``);
+- seconds per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.ingest import collect  # noqa: E402
+from pipeline.run import Pipeline  # noqa: E402
+from pipeline.types import Document  # noqa: E402
+
+REALDATA = REPO.parent / "shared" / "realdata"
+# Fields whose value is a category the document does not print as such.
+NOT_PRINTED = {"invoice_kind", "copy_type", "conclusion", "items"}
+NOT_YET = [
+    ("field exact-match accuracy and coverage", "field extraction (issue 5)"),
+    ("document-type accuracy", "classification and grouping (issue 5)"),
+    ("seal detection precision/recall, type accuracy, owner accuracy", "seal stage (issue 4)"),
+    ("findings precision/recall per rule id", "matching and rule packs (issue 6)"),
+]
+
+
+@dataclass
+class LabelDoc:
+    doc_type: str
+    pages: list[int] | None  # 1-based page numbers, None = the whole file
+    fields: dict
+    seals: list
+
+
+@dataclass
+class Item:
+    root: Path
+    file: str
+    label: dict
+    docs: list[LabelDoc]
+    legibility: str
+
+
+@dataclass
+class Tally:
+    found: int = 0
+    total: int = 0
+    missed: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        return self.found / self.total if self.total else None
+
+
+def load_items(root: Path) -> list[Item]:
+    items = []
+    for path in sorted((root / "labels").rglob("*.json")):
+        label = json.loads(path.read_text(encoding="utf-8"))
+        if "file" not in label or not (root / label["file"]).is_file():
+            continue
+        docs = [
+            LabelDoc(d.get("doc_type", "other"), d.get("pages"), d.get("fields") or {}, d.get("seals") or [])
+            for d in label.get("documents", [])
+        ] or [LabelDoc(label.get("doc_type", "other"), None, label.get("fields") or {}, label.get("seals") or [])]
+        items.append(Item(root, label["file"], label, docs, label.get("legibility") or label.get("variant") or "?"))
+    return items
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def printed_forms(name: str, value: str) -> list[str]:
+    """The ways a normalised FIELDS.md value is usually printed."""
+    value = _squash(value)
+    forms = [value]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        y, m, d = value.split("-")
+        forms += [f"{y}年{m}月{d}日", f"{y}年{int(m)}月{int(d)}日", f"{y}/{m}/{d}", f"{y}.{m}.{d}", f"{y}{m}{d}",
+                  f"{y}/{int(m)}/{int(d)}"]
+    elif re.fullmatch(r"-?\d+\.\d{2}", value):
+        whole, cents = value.split(".")
+        grouped = f"{int(whole):,}"
+        forms += [f"{grouped}.{cents}"]
+        if cents == "00":
+            forms += [whole, grouped]
+    return forms
+
+
+def findable(name: str, value: str, text: str) -> bool:
+    return any(form in text for form in printed_forms(name, str(value)))
+
+
+def _doc_text(documents: list[Document], pages: list[int] | None) -> str:
+    chosen = [p for d in documents for p in d.pages if pages is None or p.index + 1 in pages]
+    embedded = [kv.value for d in documents for e in d.embedded for kv in e.entries] if pages is None else []
+    return _squash("\n".join([p.text for p in chosen] + embedded))
+
+
+def char_accuracy(truth: str, read: str) -> float:
+    truth, read = _squash(truth), _squash(read)
+    return 1.0 - Levenshtein.distance(truth, read) / max(1, len(truth))
+
+
+def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None) -> dict:
+    items = load_items(root)[:limit]
+    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    by_legibility: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    char_acc: list[float] = []
+    seconds = pages = 0.0
+    failures = []
+    for item in items:
+        inputs, errors = collect([item.root / item.file])
+        if errors or not inputs:
+            failures.append(f"{item.file}: {errors[0].reason if errors else 'nothing to read'}")
+            continue
+        t0 = time.perf_counter()
+        try:
+            documents = [doc for inp in inputs for doc in pipeline.process_file(inp)[0]]
+        except PipelineError as exc:
+            failures.append(f"{item.file}: {exc}")
+            continue
+        seconds += time.perf_counter() - t0
+        pages += sum(len(d.pages) for d in documents)
+        for ldoc in item.docs:
+            text = _doc_text(documents, ldoc.pages)
+            for fname, value in ldoc.fields.items():
+                if value in (None, "") or fname in NOT_PRINTED:
+                    continue
+                ok = findable(fname, value, text)
+                for tally in (tallies[(ldoc.doc_type, fname)], by_legibility[(ldoc.doc_type, item.legibility)]):
+                    tally.total += 1
+                    tally.found += ok
+                if not ok:
+                    tallies[(ldoc.doc_type, fname)].missed.append(f"{item.file}: {value}")
+        for i, truth in enumerate(item.label.get("page_texts") or []):
+            read = [p.text for d in documents for p in d.pages]
+            if i < len(read):
+                char_acc.append(char_accuracy(truth, read[i]))
+    return {
+        "name": name, "root": str(root), "items": len(items), "pages": int(pages), "seconds": seconds,
+        "tallies": tallies, "by_legibility": by_legibility, "char_acc": char_acc, "failures": failures,
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def render(results: list[dict], engine: str) -> str:
+    out = [
+        "# Accuracy",
+        "",
+        f"Written by `scripts/evaluate.py` on {date.today().isoformat()} (OCR engine {engine}). Regenerate: "
+        "`.venv/bin/python scripts/evaluate.py`.",
+        "",
+    ]
+    for r in results:
+        out += [f"## {r['name']}", "",
+                f"{r['items']} labelled files, {r['pages']} pages, {r['seconds']:.1f} s "
+                f"({r['seconds'] / max(1, r['pages']):.2f} s/page)."]
+        if r["char_acc"]:
+            acc = sum(r["char_acc"]) / len(r["char_acc"])
+            out += ["", f"OCR character accuracy over {len(r['char_acc'])} pages with page text: {_pct(acc)}."]
+        out += ["", "Field findability (labelled value present in the text read, in a usual printed form):", "",
+                "| doc type | field | found | of | rate |", "|---|---|---:|---:|---:|"]
+        for (dt, fname), t in sorted(r["tallies"].items()):
+            out.append(f"| {dt} | {fname} | {t.found} | {t.total} | {_pct(t.rate)} |")
+        out += ["", "By legibility / variant:", "", "| doc type | legibility | found | of | rate |", "|---|---|---:|---:|---:|"]
+        for (dt, leg), t in sorted(r["by_legibility"].items()):
+            out.append(f"| {dt} | {leg} | {t.found} | {t.total} | {_pct(t.rate)} |")
+        missed = [m for (dt, f), t in sorted(r["tallies"].items()) for m in (f"{dt}.{f} {x}" for x in t.missed)]
+        if missed:
+            out += ["", "<details><summary>values not found</summary>", ""] + [f"- {m}" for m in missed] + ["", "</details>"]
+        if r["failures"]:
+            out += ["", "Files that failed:", ""] + [f"- {f}" for f in r["failures"]]
+        out.append("")
+    out += ["## Not yet measurable", "", "| metric | waits for |", "|---|---|"]
+    out += [f"| {m} | {s} |" for m, s in NOT_YET]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", action="append", dest="sets",
+                    help="realdata, generated, or a labelled folder (repeatable; default: realdata and generated)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the generated set")
+    ap.add_argument("--count", type=int, default=2, help="deals in the generated set")
+    ap.add_argument("--limit", type=int, help="at most this many labelled files per set")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "accuracy.md")
+    args = ap.parse_args(argv)
+    pipeline = Pipeline()
+    results = []
+    for s in args.sets or ["realdata", "generated"]:
+        if s == "realdata":
+            if not REALDATA.is_dir():
+                print(f"evaluate: {REALDATA} is absent; skipping the real set", file=sys.stderr)
+                continue
+            results.append(evaluate("Real documents (../shared/realdata)", REALDATA, pipeline, args.limit))
+        elif s == "generated":
+            tmp = Path(tempfile.mkdtemp(prefix="evidence-eval-"))
+            subprocess.run([sys.executable, str(REPO / "scripts" / "generate.py"), "--seed", str(args.seed),
+                            "--count", str(args.count), "--out", str(tmp)], check=True, stdout=subprocess.DEVNULL)
+            results.append(evaluate(f"Generated set (seed {args.seed}, {args.count} deals)", tmp, pipeline, args.limit))
+        else:
+            results.append(evaluate(s, Path(s), pipeline, args.limit))
+    text = render(results, f"{pipeline.engine.name} {pipeline.engine.version}")
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
