@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pipeline.extract.shape import fields_dict  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.extract import Extractor  # noqa: E402
 from pipeline.types import Document  # noqa: E402
@@ -65,20 +66,6 @@ def label_for(path: Path, labels_root: Path | None) -> dict | None:
     return json.loads(cand.read_text()) if cand.exists() else None
 
 
-def predicted(fields) -> dict:
-    out: dict = {}
-    items: dict[int, dict] = defaultdict(dict)
-    for f in fields:
-        if f.name.startswith("items."):
-            _, i, k = f.name.split(".")
-            items[int(i)][k] = f.value
-        else:
-            out[f.name] = f.value
-    if items:
-        out["items"] = [items[i] for i in sorted(items)]
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", required=True, type=Path)
@@ -111,7 +98,7 @@ def main() -> None:
         for span in spans:
             pages = tuple(doc.pages[i] for i in span.pages)
             fields = extractor(span.doc_type, pages, doc.embedded if len(spans) == 1 else (), doc.file_id)
-            results.append((span, predicted(fields)))
+            results.append((span, fields_dict(fields)))
         ms += (time.perf_counter() - t0) * 1000
         pages_n += len(doc.pages)
         for k, dl in enumerate(docs_lab):

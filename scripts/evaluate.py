@@ -11,8 +11,11 @@ Both ``../shared/realdata`` and the generator's output (``scripts/generate.py``)
 What it measures is what the pipeline produces today; every metric a later stage will produce is listed as not yet
 measurable, with the stage it waits for, so the table grows as the stages land:
 
-- field findability: the share of labelled field values that appear in the text the pipeline read from the document
-  (OCR, text layer or OFD), in any of their usual printed forms - the ceiling for field extraction;
+- document-type accuracy (each labelled document matched to the pipeline's document on the same pages);
+- field exact-match accuracy (labelled non-null values the pipeline returned exactly, after NFKC and removing spaces)
+  and coverage (labelled non-null values the pipeline returned at all), per document type and field;
+- field findability: the share of labelled values that appear in the text the pipeline read (OCR, text layer or OFD)
+  in a usual printed form - the ceiling for extraction, separating reading errors from extraction errors;
 - OCR character accuracy, where a label carries the page text (``page_texts``);
 - seconds per page.
 """
@@ -38,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.extract.shape import fields_dict  # noqa: E402
 from pipeline.ingest import collect  # noqa: E402
 from pipeline.run import Pipeline  # noqa: E402
 from pipeline.types import Document  # noqa: E402
@@ -46,8 +50,6 @@ REALDATA = REPO.parent / "shared" / "realdata"
 # Fields whose value is a category the document does not print as such.
 NOT_PRINTED = {"invoice_kind", "copy_type", "conclusion", "items"}
 NOT_YET = [
-    ("field exact-match accuracy and coverage", "field extraction (issue 5)"),
-    ("document-type accuracy", "classification and grouping (issue 5)"),
     ("seal detection precision/recall, type accuracy, owner accuracy", "seal stage (issue 4)"),
     ("findings precision/recall per rule id", "matching and rule packs (issue 6)"),
 ]
@@ -120,6 +122,25 @@ def findable(name: str, value: str, text: str) -> bool:
     return any(form in text for form in printed_forms(name, str(value)))
 
 
+def _same(a, b) -> bool:
+    if isinstance(b, list):
+        keys = ("name", "amount", "tax_rate")
+        return isinstance(a, list) and [[_squash(str(x.get(k) or "")) for k in keys] for x in a] == [
+            [_squash(str(x.get(k) or "")) for k in keys] for x in b]
+    return a is not None and _squash(str(a)) == _squash(str(b))
+
+
+def match_document(ldoc: LabelDoc, documents: list[Document]) -> Document | None:
+    """The pipeline's document for a labelled one: the most shared pages, then the same type."""
+    if not documents:
+        return None
+    if ldoc.pages is None:
+        same = [d for d in documents if d.doc_type.value == ldoc.doc_type]
+        return (same or documents)[0] if len(documents) > 1 else documents[0]
+    return max(documents, key=lambda d: (len({p.index + 1 for p in d.pages} & set(ldoc.pages)),
+                                          d.doc_type.value == ldoc.doc_type))
+
+
 def _doc_text(documents: list[Document], pages: list[int] | None) -> str:
     chosen = [p for d in documents for p in d.pages if pages is None or p.index + 1 in pages]
     embedded = [kv.value for d in documents for e in d.embedded for kv in e.entries] if pages is None else []
@@ -134,6 +155,10 @@ def char_accuracy(truth: str, read: str) -> float:
 def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None) -> dict:
     items = load_items(root)[:limit]
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    exact: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    covered: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    exact_by_legibility: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    doc_types = Tally()
     by_legibility: dict[tuple[str, str], Tally] = defaultdict(Tally)
     char_acc: list[float] = []
     seconds = pages = 0.0
@@ -152,6 +177,24 @@ def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None
         seconds += time.perf_counter() - t0
         pages += sum(len(d.pages) for d in documents)
         for ldoc in item.docs:
+            pred = match_document(ldoc, documents)
+            doc_types.total += 1
+            doc_types.found += pred is not None and pred.doc_type.value == ldoc.doc_type
+            if pred is not None and pred.doc_type.value != ldoc.doc_type:
+                doc_types.missed.append(f"{item.file}: {ldoc.doc_type} read as {pred.doc_type.value}")
+            got = fields_dict(pred.fields) if pred is not None else {}
+            for fname, value in ldoc.fields.items():
+                if value in (None, "", []):
+                    continue
+                key = (ldoc.doc_type, fname)
+                ok = _same(got.get(fname), value)
+                for tally in (exact[key], exact_by_legibility[(ldoc.doc_type, item.legibility)]):
+                    tally.total += 1
+                    tally.found += ok
+                covered[key].total += 1
+                covered[key].found += got.get(fname) not in (None, "", [])
+                if not ok:
+                    exact[key].missed.append(f"{item.file}: {value!r} read as {got.get(fname)!r}")
             text = _doc_text(documents, ldoc.pages)
             for fname, value in ldoc.fields.items():
                 if value in (None, "") or fname in NOT_PRINTED:
@@ -169,6 +212,7 @@ def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None
     return {
         "name": name, "root": str(root), "items": len(items), "pages": int(pages), "seconds": seconds,
         "tallies": tallies, "by_legibility": by_legibility, "char_acc": char_acc, "failures": failures,
+        "exact": exact, "covered": covered, "exact_by_legibility": exact_by_legibility, "doc_types": doc_types,
     }
 
 
@@ -191,6 +235,21 @@ def render(results: list[dict], engine: str) -> str:
         if r["char_acc"]:
             acc = sum(r["char_acc"]) / len(r["char_acc"])
             out += ["", f"OCR character accuracy over {len(r['char_acc'])} pages with page text: {_pct(acc)}."]
+        dt = r["doc_types"]
+        out += ["", f"Document type: {dt.found} of {dt.total} labelled documents right ({_pct(dt.rate)})."]
+        out += [f"- {m}" for m in dt.missed]
+        all_exact = Tally(sum(t.found for t in r["exact"].values()), sum(t.total for t in r["exact"].values()))
+        out += ["", f"Fields: {all_exact.found} of {all_exact.total} labelled values exact ({_pct(all_exact.rate)}).", "",
+                "| doc type | field | exact | coverage | of |", "|---|---|---:|---:|---:|"]
+        for key, t in sorted(r["exact"].items()):
+            out.append(f"| {key[0]} | {key[1]} | {_pct(t.rate)} | {_pct(r['covered'][key].rate)} | {t.total} |")
+        out += ["", "Exact by legibility / variant:", "", "| doc type | legibility | exact | of | rate |",
+                "|---|---|---:|---:|---:|"]
+        for (dt_, leg), t in sorted(r["exact_by_legibility"].items()):
+            out.append(f"| {dt_} | {leg} | {t.found} | {t.total} | {_pct(t.rate)} |")
+        wrong = [f"{dt_}.{f} {x}" for (dt_, f), t in sorted(r["exact"].items()) for x in t.missed]
+        if wrong:
+            out += ["", "<details><summary>values not exact</summary>", ""] + [f"- {m}" for m in wrong] + ["", "</details>"]
         out += ["", "Field findability (labelled value present in the text read, in a usual printed form):", "",
                 "| doc type | field | found | of | rate |", "|---|---|---:|---:|---:|"]
         for (dt, fname), t in sorted(r["tallies"].items()):
