@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .common import amount_upper
+
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 SC_INDEX = 2  # Simplified Chinese face inside the Noto CJK collections
 A4_INCHES = (8.27, 11.69)
@@ -35,48 +37,6 @@ BANKS = ["中国工商银行北京海淀支行", "招商银行上海张江支行
 SERVICES = ["工业互联网平台部署与运维", "生产制造执行系统（MES）实施", "设备数据采集与边缘计算", "企业资源计划（ERP）系统升级",
             "数字化车间改造咨询", "供应链协同管理平台建设", "质量追溯系统开发"]
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # unified social credit code alphabet
-
-
-def amount_in_words(amount: float) -> str:
-    """Chinese financial capitals: 1200000 -> 壹佰贰拾万元整, 100500.5 -> 壹拾万零伍佰元伍角."""
-    digits, units, sections = "零壹贰叁肆伍陆柒捌玖", ["", "拾", "佰", "仟"], ["", "万", "亿"]
-    fen_total = int(round(amount * 100))
-    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
-    out, zero = "", False
-    groups = []
-    while yuan:
-        groups.append(yuan % 10000)
-        yuan //= 10000
-    for section in range(len(groups) - 1, -1, -1):
-        group = groups[section]
-        if group == 0:
-            zero = bool(out)
-            continue
-        if out and (zero or group < 1000):
-            out += "零"
-        seen = pending = False
-        for pos in range(3, -1, -1):
-            d = group // 10**pos % 10
-            if d == 0:
-                pending = seen
-                continue
-            if pending:
-                out += "零"
-                pending = False
-            out += digits[d] + units[pos]
-            seen = True
-        out += sections[section]
-        zero = False
-    text = (out + "元") if out else ""
-    if jiao == 0 and fen == 0:
-        return (text or "零元") + "整"
-    if jiao:
-        text += digits[jiao] + "角"
-    elif out:
-        text += "零"
-    if fen:
-        text += digits[fen] + "分"
-    return text
 
 
 def _money(x: float) -> str:
@@ -150,7 +110,7 @@ def contract_paragraphs(s: ContractSpec) -> list[tuple[str, str]]:
         ("body", f"服务期限自{_cn_date(start)}起至{_cn_date(end)}止。乙方应于{_cn_date(golive)}前完成系统上线，"
                  "并向甲方提交阶段验收报告及全部技术文档。"),
         ("head", "第三条 合同金额"),
-        ("body", f"本合同总金额为人民币{amount_in_words(s.amount)}（¥{_money(s.amount)}），其中不含税金额为¥{_money(net)}，"
+        ("body", f"本合同总金额为人民币{amount_upper(s.amount)}（¥{_money(s.amount)}），其中不含税金额为¥{_money(net)}，"
                  f"增值税税额为¥{_money(s.amount - net)}，税率为6%。上述金额已包含乙方完成本合同项下全部服务的一切费用。"),
         ("head", "第四条 付款方式"),
         ("body", f"合同签订后十个工作日内，甲方向乙方支付合同总金额的30%，即¥{_money(s.amount * 0.3)}；系统上线并经甲方验收"
@@ -264,7 +224,7 @@ def render_contract_page(seed: int = 0, dpi: int = 200, spec: ContractSpec | Non
     footer = "第 1 页 共 3 页"
     y = height - margin_bottom + step // 2
     put(margin_x + (text_w - body.getlength(footer)) / 2, footer, body)
-    keys = {"party_a": spec.party_a, "party_b": spec.party_b, "amount_upper": amount_in_words(spec.amount),
+    keys = {"party_a": spec.party_a, "party_b": spec.party_b, "amount_upper": amount_upper(spec.amount),
             "amount": f"¥{_money(spec.amount)}", "a_tax_id": spec.a_tax_id, "contract_no": spec.contract_no,
             "start_date": _cn_date(spec.sign_date + timedelta(days=10))}
     return TextPage(image=image, lines=lines, keys=keys, dpi=dpi, seed=seed, spec=spec)

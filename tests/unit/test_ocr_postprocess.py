@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import OcrConfig
 from pipeline.ocr import geometry, ppocr
 from pipeline.ocr.tesseract import group_lines, join_words
-from scripts.synth.text_page import amount_in_words
+from scripts.synth.common import amount_upper as amount_in_words
 
 
 def quad(x0, y0, x1, y1):
