@@ -64,18 +64,24 @@ def _is_junk(path: str) -> bool:
     return p.name in _JUNK_NAMES or p.name.startswith("._") or any(part in _JUNK_DIRS for part in p.parts)
 
 
-def expand_zip(archive_id: str, data: bytes, limits: ArchiveLimits, depth: int = 1) -> list[InputFile]:
-    """The files inside a zip archive (nested zips expanded up to ``limits.max_depth``)."""
+def open_zip(file_id: str, data: bytes, limits: ArchiveLimits, what: str) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The zip and its file members, after the member-count and declared-size limits (``what`` names it in errors)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise InputError(archive_id, f"not a readable zip archive ({exc})") from exc
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(file_id, f"not a readable {what} ({exc})") from exc
     if len(infos) > limits.max_files:
-        raise InputError(archive_id, f"archive has {len(infos)} files, more than the limit of {limits.max_files}")
+        raise InputError(file_id, f"{what} has {len(infos)} files, more than the limit of {limits.max_files}")
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_total_bytes:
-        raise InputError(archive_id, f"archive would expand to {declared} bytes, more than {limits.max_total_bytes}")
+        raise InputError(file_id, f"{what} would expand to {declared} bytes, more than {limits.max_total_bytes}")
+    return zf, infos
+
+
+def expand_zip(archive_id: str, data: bytes, limits: ArchiveLimits, depth: int = 1) -> list[InputFile]:
+    """The files inside a zip archive (nested zips expanded up to ``limits.max_depth``)."""
+    zf, infos = open_zip(archive_id, data, limits, "zip archive")
 
     out: list[InputFile] = []
     total = 0

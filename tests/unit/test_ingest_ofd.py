@@ -178,7 +178,7 @@ def test_path_traversal_member_is_rejected():
 
 def test_archive_limits_apply_to_the_package():
     small = CONFIG.model_copy(update={"archive": ArchiveLimits(max_files=5)})
-    with pytest.raises(InputError, match="members"):
+    with pytest.raises(InputError, match="more than the limit"):
         _load(OFD.read_bytes(), config=small)
     tiny = CONFIG.model_copy(update={"archive": ArchiveLimits(max_total_bytes=2000)})
     with pytest.raises(InputError, match="expand"):

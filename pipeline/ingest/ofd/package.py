@@ -8,7 +8,6 @@ names (``Page``, ``TextObject``) whatever the producer wrote.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import threading
@@ -21,6 +20,7 @@ import defusedxml.ElementTree as SafeET
 
 from pipeline.config import ArchiveLimits
 from pipeline.errors import InputError
+from pipeline.ingest.archive import open_zip
 
 _DECL_ENCODING = re.compile(rb"^\s*(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=[\"']([A-Za-z0-9_.-]+)[\"'][^>]*\?>")
 _PREFIX = re.compile(rb"<(/?)[A-Za-z0-9_.-]*:(?=[A-Za-z_])|<(/?):")
@@ -83,16 +83,7 @@ class OfdPackage:
     def __init__(self, data: bytes, file_id: str, limits: ArchiveLimits) -> None:
         self.file_id = file_id
         self.limits = limits
-        try:
-            self._zip = zipfile.ZipFile(io.BytesIO(data))
-            infos = [i for i in self._zip.infolist() if not i.is_dir()]
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-            raise InputError(file_id, f"not a readable OFD package (bad zip: {exc})") from exc
-        if len(infos) > limits.max_files:
-            raise InputError(file_id, f"OFD package has {len(infos)} members, more than the limit {limits.max_files}")
-        declared = sum(i.file_size for i in infos)
-        if declared > limits.max_total_bytes:
-            raise InputError(file_id, f"OFD package would expand to {declared} bytes, over {limits.max_total_bytes}")
+        self._zip, infos = open_zip(file_id, data, limits, "OFD package")
         self._infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             if info.flag_bits & 0x1:
