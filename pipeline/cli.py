@@ -101,6 +101,12 @@ def format_summary(report: Report) -> str:
         missing = [f.name for f in doc.fields if f.value is None and not f.name.startswith("items.")]
         if missing:
             lines.append(f"      not found: {', '.join(missing)}")
+        for seal in doc.seals:
+            owner = f" {seal.owner}" if seal.owner else ""
+            code = f" [{seal.code}]" if seal.code else ""
+            where = " cross-page slice" if seal.cross_page else ""
+            lines.append(f"      seal p{seal.page + 1}: {seal.type.value}/{seal.shape.value}{owner}{code}{where} "
+                         f"({seal.confidence:.2f})")
         for signal in doc.signals:
             lines.append(f"      ! {signal.code}: {signal.message}")
     if report.errors:

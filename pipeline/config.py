@@ -77,6 +77,48 @@ class OcrConfig(BaseModel):
     suppress_red_ink: bool = False  # remove red seal ink before OCR so the text under a seal is read
 
 
+class SealConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    enabled: bool = True
+    # Detection runs on a copy of the page at this resolution (a 40 mm seal is ~160 px wide there).
+    work_dpi: float = Field(default=100.0, ge=40, le=300)
+    # A seal (or the visible part of one) spans at least this many mm; at most this many for a single seal.
+    min_size_mm: float = 11.0
+    max_size_mm: float = 75.0  # generous: an image without a dpi may be scanned at 300 dpi and read as 200
+    min_ring_mm: float = 20.0  # a ring found by template matching (round and oval seals) is at least this tall
+    # ...and a cross-page slice at a page edge at least this wide (mm) and this tall.
+    min_slice_mm: float = 3.0
+    min_slice_len_mm: float = 10.0
+    piece_gap_mm: float = 2.0  # pieces of one ring this close are joined...
+    max_pieces_mm: float = 48.0  # ...while the whole stays this small (a name seal beside a company seal does not)
+    edge_mm: float = 1.5  # a region this close to the page edge touches it
+    # A region needs this share of red-ink pixels in its box (rings and text; paper texture gives less).
+    min_ink_fill: float = 0.04
+    # Seal ink is red to pink; orange-brown (invoice form print) has (G - B) / (R - min(G, B)) above this.
+    max_hue_ratio: float = 0.3
+    # A region counts as a seal when at least this share of its fitted outline is inked (partial impressions ~0.5).
+    min_support: float = 0.4
+    rule_mm: float = 25.0  # straight red rules at least this long are form print, removed before grouping
+    # Shape fit: convex hull area / min-area rectangle area above this is a square (a disc gives pi/4).
+    square_fill: float = 0.9
+    oval_aspect: float = 1.18  # axis ratio above which an ellipse is an oval (real ovals are 4:3 or longer)
+    # Two seals overlapping: a region whose ellipse fit explains fewer than this share of its outline is split.
+    ring_support_min: float = 0.55
+    split_aspect: float = 1.55  # ...and so is an "ellipse" longer than this (real oval seals are at most 3:2)
+    # Greyscale pages (no colour): rings found by their structure, reported at most at this confidence.
+    grey_enabled: bool = True
+    grey_max_confidence: float = 0.55
+    grey_ring_support: float = 0.5
+    # Reading: the arc text band, as shares of the ring radius measured inward (its height is what counts: it starts
+    # where the ring's ink ends).
+    arc_band: tuple[float, float] = (0.0, 0.36)
+    arc_gap: float = 0.07  # a gap of this share of the rim separates runs of text (smaller: a faint character)
+    arc_stretch: float = 1.0  # the unrolled name is widened by this factor before recognition
+    read_text: bool = True
+    min_text_score: float = 0.3
+
+
 class PipelineConfig(BaseModel):
     """Thresholds and switches for one run. Pass a modified copy (``model_copy(update=...)``) to change them."""
 
@@ -84,4 +126,5 @@ class PipelineConfig(BaseModel):
 
     ingest: IngestConfig = IngestConfig()
     ocr: OcrConfig = OcrConfig()
+    seals: SealConfig = SealConfig()
     on_error: Literal["record", "raise"] = "record"  # per-file failures: record in the report, or raise

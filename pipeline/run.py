@@ -21,6 +21,7 @@ from pipeline.extract import DocumentStage
 from pipeline.ingest import Ingestor, InputFile, collect
 from pipeline.ocr.base import get_engine
 from pipeline.ocr.reader import PageReader
+from pipeline.seals import SealStage
 from pipeline.types import Document, FileError, Page, Provenance, Report, StageTiming, Submission
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Pipeline:
         self.ingest = Ingestor(self.config.ingest, renderer=self.settings.pdf_renderer, cjk_font=cjk_font)
         self.engine = get_engine(self.settings.ocr_engine, self.settings, self.config.ocr)
         self.reader = PageReader(self.engine, self.config, self.settings)
+        self.seals = SealStage(self.engine, self.config.seals)
         self.documents = DocumentStage()
 
     # -- one file -------------------------------------------------------------------------------------------------
@@ -73,7 +75,12 @@ class Pipeline:
                 needs_ocr = self.reader.needs_ocr(raster)
                 read = self.reader(raster)
                 timer.add("ocr" if needs_ocr else "text_layer", time.perf_counter() - t0, 1)
-                pages.append(read.page)
+                # seals on the upright raster the text was read from (a digital page is rendered for its seal images)
+                t0 = time.perf_counter()
+                image = read.image if read.image is not None else raster.image()
+                seals = self.seals(image, read.page) if image is not None else ()
+                timer.add("seals", time.perf_counter() - t0, 1)
+                pages.append(read.page.model_copy(update={"seals": seals}))
                 if progress:
                     progress(item.source.id, index, loaded.page_count)
         finally:

@@ -1,0 +1,209 @@
+"""Seal classification from the words read on it and its shape: type, owner and code, each with the evidence.
+
+Type words decide first (FIELDS.md seal types): 监制章 -> supervision, 发票专用章 -> invoice, 财务专用章 -> finance,
+合同专用章 -> contract, bank words (银行 in the name, 回单/业务/转讫 titles) -> bank. A square seal of two to four
+characters ending in 印 is a legal representative's name seal. A round seal with no type words (or 公章) is the
+official seal; anything else is ``other``. Pure functions, no engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.seals.detect import Candidate
+from pipeline.seals.read import SealText
+from pipeline.types import Provenance, Seal, SealShape, SealType
+
+TYPE_WORDS: tuple[tuple[str, SealType], ...] = (
+    ("全国统一发票监制章", SealType.supervision),
+    ("发票监制章", SealType.supervision),
+    ("监制章", SealType.supervision),
+    ("发票专用章", SealType.invoice),
+    ("财务专用章", SealType.finance),
+    ("合同专用章", SealType.contract),
+    ("电子回单专用章", SealType.bank),
+    ("回单专用章", SealType.bank),
+    ("业务专用章", SealType.bank),
+    ("转讫", SealType.bank),
+)
+# shorter fragments that still tell the type when OCR drops a character
+TYPE_FRAGMENTS: tuple[tuple[str, SealType], ...] = (
+    ("监制", SealType.supervision), ("发票监", SealType.supervision), ("全国统", SealType.supervision),
+    ("国家税务总局", SealType.supervision), ("税务局", SealType.supervision),
+    ("发票专", SealType.invoice), ("票专用", SealType.invoice),
+    ("财务专", SealType.finance), ("务专用", SealType.finance), ("合同专", SealType.contract),
+    ("同专用", SealType.contract), ("回单", SealType.bank),
+)
+BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业")
+CODE = re.compile(r"[0-9A-Z]{10,20}")
+_NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
+STAGE = "seals"
+
+
+def _find(text: str, table) -> tuple[str, SealType] | None:
+    for word, t in table:
+        if word in text:
+            return word, t
+    return None
+
+
+_LEAD = {"财": SealType.finance, "务": SealType.finance, "合": SealType.contract, "同": SealType.contract,
+         "发": SealType.invoice, "票": SealType.invoice, "回": SealType.bank, "单": SealType.bank}
+
+
+def _before_zhuanyong(text: str) -> tuple[str, SealType] | None:
+    """专用 (special-purpose) read with one of the two characters before it: 财勇专用 -> finance."""
+    i = text.find("专用")
+    if i < 0:
+        return None
+    for ch in text[max(0, i - 2):i]:
+        if ch in _LEAD:
+            return "专用", _LEAD[ch]
+    return None
+
+
+def _find_fuzzy(text: str) -> tuple[str, SealType] | None:
+    """A type word of four or more characters read with one character wrong (财勇专用章 for 财务专用章)."""
+    for word, t in TYPE_WORDS:
+        n = len(word)
+        if n < 4:
+            continue
+        need = n - 1 if n <= 5 else n - 3  # 全国统一发票监制章 read as 全国统一发录监书章
+        for i in range(0, max(0, len(text) - n) + 1):
+            if sum(a == b for a, b in zip(word, text[i:i + n])) >= need:
+                return word, t
+    return None
+
+
+def clean_name(text: str) -> str:
+    return _NOT_NAME.sub("", text)
+
+
+def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = None) -> Seal:
+    """The :class:`Seal` for a detected candidate and the words read on it."""
+    by_role: dict[str, list[SealText]] = {}
+    for t in texts:
+        by_role.setdefault(t.role, []).append(t)
+    all_text = "".join(t.text for t in texts)
+    arc = max(by_role.get("arc", []), key=lambda t: len(t.text), default=None)
+    evidence = [f"shape:{cand.shape.value}"]
+    stype, tconf, owner, oconf, code = SealType.other, 0.3, None, 0.0, None
+
+    centre_text = "".join(t.text for t in by_role.get("centre", []))
+    hit = (_find(all_text, TYPE_WORDS) or _find_fuzzy(all_text) or _find(all_text, TYPE_FRAGMENTS)
+           or _before_zhuanyong(all_text))
+    if cand.cross_page:
+        evidence.append("cross-page slice")
+        stype, tconf = SealType.official, 0.4
+    elif cand.shape == SealShape.square:
+        stype, tconf, owner, oconf, code = _square(by_role, hit)
+    elif hit is not None:
+        word, stype = hit
+        tconf = 0.95 if word in dict(TYPE_WORDS) else 0.75
+        evidence.append(f"words:{word}")
+    elif arc is not None and BANK_NAME.search(arc.text):
+        stype, tconf = SealType.bank, 0.8
+        evidence.append("words:银行")
+    elif cand.shape == SealShape.oval and CODE.search(centre_text.upper()):
+        stype, tconf = SealType.invoice, 0.7
+        evidence.append("tax id in the centre")
+    elif cand.shape == SealShape.oval and "电子" in centre_text:
+        stype, tconf = SealType.bank, 0.6
+        evidence.append("words:电子(回单)")
+    elif cand.shape == SealShape.round:
+        stype, tconf = SealType.official, 0.85 if arc is not None else 0.5
+        evidence.append("round, no type words")
+    elif (cand.shape == SealShape.oval and arc is not None and clean_name(arc.text).endswith("公司")
+          and max(cand.fit.a, cand.fit.b) < 1.3 * min(cand.fit.a, cand.fit.b)):
+        # a company name and nothing else on a nearly round outline: a round seal fitted badly (partial, cropped)
+        stype, tconf = SealType.official, 0.5
+        evidence.append("company name only, nearly round")
+    elif cand.shape == SealShape.oval and arc is not None:
+        stype, tconf = SealType.other, 0.5
+
+    if stype == SealType.supervision:
+        owner, oconf = _supervision_owner(by_role)
+    elif cand.shape != SealShape.square and arc is not None:
+        owner = clean_name(arc.text)
+        for word, _ in TYPE_WORDS:
+            owner = owner.replace(word, "")
+        owner = owner or None
+        oconf = arc.score if owner else 0.0
+        if stype == SealType.bank and owner is None:
+            oconf = 0.0
+    if stype == SealType.invoice:
+        m = CODE.search("".join(t.text for t in by_role.get("centre", [])).upper())
+        code = m.group(0) if m else None
+    elif code is None and cand.shape != SealShape.square:
+        digits = "".join(re.sub(r"\D", "", t.text) for t in by_role.get("arc_bottom", []))
+        code = digits if len(digits) >= 8 else None
+    if owner:
+        evidence.append(f"owner:{owner}")
+    conf = cand.confidence * (0.6 + 0.4 * tconf)
+    return Seal(type=stype, shape=cand.shape, owner=owner, code=code, bbox=cand.bbox, page=cand.page,
+                confidence=round(min(1.0, conf), 3), type_confidence=round(tconf, 3),
+                owner_confidence=round(float(oconf), 3),
+                texts=tuple(f"{t.role}:{t.text}" for t in texts) + tuple(evidence), cross_page=cand.cross_page,
+                provenance=Provenance(stage=STAGE, engine=engine))
+
+
+def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, str | None, float, str | None]:
+    grid = max(by_role.get("grid", []), key=lambda t: len(t.text), default=None)
+    strip = "".join(t.text for t in by_role.get("strip", []))
+    code = re.sub(r"\D", "", strip) or None
+    if code is not None and len(code) < 6:
+        code = None
+    if grid is None:
+        return SealType.other, 0.3, None, 0.0, code
+    text = clean_name(grid.text)
+    if hit is not None and hit[1] != SealType.supervision:
+        word, stype = hit
+        cut = _word_start(text, word)  # the owner's name comes first, the type words last
+        owner = (text[:cut] if cut is not None else text.replace(word, "")) or None
+        return stype, 0.9, owner, grid.score, code
+    name = text
+    for suffix in ("之印", "印"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if 2 <= len(name) <= 4 and not BANK_NAME.search(name):
+        return SealType.legal_rep, 0.9 if len(name) < len(text) else 0.7, name, grid.score, code
+    return SealType.other, 0.4, text or None, grid.score * 0.5, code
+
+
+_TITLE_CHARS = set("全国统一发票监制章")
+
+
+def _word_start(text: str, word: str) -> int | None:
+    """Where ``word`` (or a reading of it with up to two wrong characters, or its 专用 part) starts in ``text``."""
+    i = text.find(word)
+    if i >= 0:
+        return i
+    n = len(word)
+    for i in range(0, max(0, len(text) - n + 2)):
+        if sum(a == b for a, b in zip(word, text[i:i + n])) >= max(2, n - 2):
+            return i
+    i = text.find("专用")
+    return max(0, i - 2) if i >= 0 else None
+
+
+def _supervision_owner(by_role: dict[str, list[SealText]]) -> tuple[str | None, float]:
+    """The words of a supervision seal other than its title: the centre line, then the bottom line or arc."""
+    parts: list[str] = []
+    scores: list[float] = []
+    for role in ("centre", "bottom", "arc_bottom"):
+        if role == "arc_bottom" and len(parts) >= 2:
+            continue  # old-style seals print the second line along the bottom rim; new-style ones in the middle
+        for t in by_role.get(role, []):
+            text = clean_name(t.text)
+            for word in ("全国统一发票监制章", "发票监制章", "监制章"):
+                text = text.replace(word, "")
+            if sum(ch in _TITLE_CHARS for ch in text) >= 0.6 * len(text):
+                continue  # a piece of the title read again (统一发票监)
+            if len(text) >= 2 and not any(text in p or p in text for p in parts):
+                parts.append(text)
+                scores.append(t.score)
+    if not parts:
+        return None, 0.0
+    return "".join(parts), float(min(scores))

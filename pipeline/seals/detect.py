@@ -1,0 +1,340 @@
+"""Seal detection: red-ink regions fitted to a circle, ellipse or rectangle; rings on greyscale pages.
+
+:class:`SealDetector` is built once from a :class:`SealConfig` and called per page image. It works on a copy of the
+page at ``config.work_dpi``:
+
+1. red ink from :func:`pipeline.ocr.redink.red_mask` (white-balanced by the local paper colour, so phone-photo light
+   and tinted invoice paper do not matter; its threshold rises above the paper's colour noise, so faint seals count);
+2. ink pixels grouped into regions (a small dilation joins a ring's broken pieces and its characters);
+3. each region fitted (:func:`pipeline.seals.geometry.fit_shape`); a region too big for one seal or whose outline is
+   poorly explained is split into circles (overlapping seals);
+4. regions at a page edge that are much narrower than long are slices of a cross-page seal (骑缝章);
+5. on a page without colour, the same steps run on mid-grey ink away from black print and keep only whole rings
+   standing on paper, at lower confidence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.ocr.redink import paper_colour, red_mask
+from pipeline.config import SealConfig
+from pipeline.seals.geometry import Fit, _outside, fit_shape, match_ring, ring_support, split_circles
+from pipeline.types import BBox, SealShape
+
+MM_PER_INCH = 25.4
+A4_LONG_INCH = 11.7
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A seal found on a page, in page pixels: its fitted outline, shape and how sure the detector is."""
+
+    page: int
+    shape: SealShape
+    fit: Fit  # page pixels
+    bbox: BBox  # bounding box of the visible region, with the fitted outline as polygon
+    confidence: float
+    colour: bool  # found from red ink; False: from ring structure on a greyscale page
+    cross_page: bool = False
+    edge: str | None = None  # "left" | "right" | "top" | "bottom" for a cross-page slice
+
+
+def page_dpi(image: np.ndarray, dpi: float | None) -> float:
+    """The page's effective dpi: the declared one, or more when the raster is larger than an A4 page at that dpi
+    (a phone photo declares a nominal 200 dpi but holds the page at 400 or more)."""
+    by_size = max(image.shape[:2]) / A4_LONG_INCH
+    return max(float(dpi), by_size) if dpi else by_size
+
+
+def is_colourless(image: np.ndarray) -> bool:
+    """True for a greyscale raster (one channel, or three nearly equal channels)."""
+    if image.ndim == 2 or image.shape[2] == 1:
+        return True
+    sub = image[::2, ::2].astype(np.int16)
+    chroma = np.abs(sub[..., 2] - sub[..., 1]) + np.abs(sub[..., 1] - sub[..., 0])
+    # a colour photo of a page without red still has a colour cast; a greyscale raster has none
+    return float((chroma > 40).mean()) < 2e-4 and float((chroma > 6).mean()) < 2e-3
+
+
+class SealDetector:
+    """``SealDetector(config)(image_bgr, page_index, dpi=None) -> list[Candidate]``; thread-safe, no state per call."""
+
+    def __init__(self, config: SealConfig | None = None) -> None:
+        self.config = config or SealConfig()
+
+    def __call__(self, image: np.ndarray, page_index: int, dpi: float | None = None) -> list[Candidate]:
+        cfg = self.config
+        dpi = page_dpi(image, dpi)
+        scale = min(1.0, cfg.work_dpi / dpi)
+        h, w = image.shape[:2]
+        small = image if scale >= 1.0 else cv2.resize(
+            image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        px_mm = dpi * scale / MM_PER_INCH
+        if small.ndim == 2:
+            small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+        if is_colourless(small):
+            if not cfg.grey_enabled:
+                return []
+            mask, colour = grey_ink(small), False
+        else:
+            mask, colour = seal_ink(small, cfg.max_hue_ratio), True
+        out: list[Candidate] = []
+        for region in ink_regions(mask, px_mm, cfg):
+            for fit, sub in fit_region(region, px_mm, cfg, mask if colour else None):
+                cand = _candidate(fit, mask, page_index, 1.0 / scale, (h, w), px_mm, cfg, colour=colour)
+                if cand is not None:
+                    out.append(cand)
+        kept: list[Candidate] = []
+        for cand in sorted(out, key=lambda c: -c.fit.a * c.fit.b):
+            if not any(_same(cand, k) for k in kept):
+                kept.append(cand)
+        return sorted(kept, key=lambda c: (c.bbox.y0, c.bbox.x0))
+
+
+def seal_ink(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
+    """Red seal ink: :func:`red_mask` without orange-brown pixels (the printed frame and labels of paper invoices,
+    e.g. RGB 150/75/30), told apart by the share of green over blue in the white-balanced colour."""
+    mask = red_mask(image)
+    if not mask.any():
+        return mask
+    norm = image.astype(np.float32) / paper_colour(image)
+    b, g, r = norm[..., 0], norm[..., 1], norm[..., 2]
+    hue = (g - b) / np.maximum(r - np.minimum(g, b), 1e-3)
+    return mask & (hue < max_hue_ratio)
+
+
+def _same(a: Candidate, b: Candidate) -> bool:
+    """Two candidates for one seal: the centre of the smaller lies well inside the larger (a ring found again from a
+    piece of it, or the text inside a seal taken for a small ring)."""
+    small, big = sorted((a, b), key=lambda c: c.fit.a * c.fit.b)
+    f = big.fit
+    th = math.radians(f.angle)
+    dx, dy = small.fit.cx - f.cx, small.fit.cy - f.cy
+    u, v = dx * math.cos(th) + dy * math.sin(th), -dx * math.sin(th) + dy * math.cos(th)
+    return (u / max(f.a, 1e-6)) ** 2 + (v / max(f.b, 1e-6)) ** 2 < 0.5
+
+
+def grey_ink(image: np.ndarray) -> np.ndarray:
+    """Seal ink on a greyscale page: red ink turns mid-grey (luminance of seal red is ~80-200 against black print
+    near 0), so the mask holds mid-grey pixels away from dark print and its anti-aliased edges."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    paper = float(np.percentile(grey, 90))
+    dark = (grey < 0.35 * paper).astype(np.uint8)
+    near_dark = cv2.dilate(dark, np.ones((3, 3), np.uint8)) > 0
+    mid = (grey < 0.88 * paper) & (grey >= 0.35 * paper)
+    return mid & ~near_dark
+
+
+@dataclass(frozen=True)
+class _Region:
+    mask: np.ndarray  # bool, the region's ink in its box
+    x0: int
+    y0: int
+    page_shape: tuple[int, int]  # (h, w) of the work image
+
+
+def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[_Region]:
+    """Groups of ink pixels large enough to be (part of) a seal."""
+    m = mask.astype(np.uint8)
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    m = remove_rules(m, int(round(cfg.rule_mm * px_mm)))
+    k = max(3, int(round(1.2 * px_mm)) | 1)
+    grouped = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped)
+    H, W = m.shape
+    boxes = [[int(v) for v in stats[i][:4]] + [i] for i in range(1, count)]
+    boxes.sort(key=lambda b: -b[2] * b[3])
+    groups: list[tuple[list[int], list[int]]] = []  # (box x, y, w, h; member labels)
+    speck = 1.5 * px_mm
+    for x, y, bw, bh, i in boxes:
+        if max(bw, bh) < speck:
+            continue
+        for g, members in groups:
+            gx, gy, gw, gh = g
+            ix = max(0, min(x + bw, gx + gw) - max(x, gx))
+            iy = max(0, min(y + bh, gy + gh) - max(y, gy))
+            if ix * iy >= 0.7 * bw * bh:  # (mostly) inside a bigger region: its text or star
+                members.append(i)
+                break
+        else:
+            groups.append(([x, y, bw, bh], [i]))
+    groups = [g for g in groups if max(g[0][2], g[0][3]) >= 3 * px_mm]  # text specks cannot make a seal
+    groups = _merge_overlapping(groups, cfg.max_size_mm * px_mm, cfg.piece_gap_mm * px_mm,
+                                cfg.max_pieces_mm * px_mm)
+    out = []
+    min_side = cfg.min_slice_mm * px_mm
+    min_len = min(cfg.min_size_mm, cfg.min_slice_len_mm) * px_mm
+    for (x, y, bw, bh), members in groups:
+        if max(bw, bh) < min_len or min(bw, bh) < min_side:
+            continue
+        sub = (m[y:y + bh, x:x + bw] > 0) & np.isin(labels[y:y + bh, x:x + bw], members)
+        if sub.mean() < cfg.min_ink_fill:
+            continue
+        out.append(_Region(sub, int(x), int(y), (H, W)))
+    return out
+
+
+def _merge_overlapping(groups, max_side: float, gap: float = 0.0, max_pieces: float = 0.0):
+    """Join groups whose boxes overlap by a third of the smaller when the union still fits one seal, or lie within
+    ``gap`` of each other when the union is at most ``max_pieces`` wide and tall: the pieces of a ring broken by
+    print crossing it (ruled lines removed) or by a faint side. Passes over the pairs (sorted by x) until stable."""
+
+    def joinable(a, b) -> bool:
+        (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+        ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+        iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+        side = max(max(ax + aw, bx + bw) - min(ax, bx), max(ay + ah, by + bh) - min(ay, by))
+        if ix * iy >= min(aw * ah, bw * bh) / 3 and side <= max_side:
+            return True
+        apart = max(max(ax, bx) - min(ax + aw, bx + bw), max(ay, by) - min(ay + ah, by + bh))
+        return apart <= gap and side <= max_pieces
+
+    groups = [(list(b), list(m)) for b, m in groups]
+    changed = True
+    while changed:
+        changed = False
+        groups.sort(key=lambda g: g[0][0])
+        out: list[tuple[list[int], list[int]]] = []
+        for box, members in groups:
+            for k in range(len(out) - 1, -1, -1):
+                ob = out[k][0]
+                if ob[0] + ob[2] + gap + max_side < box[0]:
+                    continue
+                if joinable(ob, box):
+                    x0, y0 = min(ob[0], box[0]), min(ob[1], box[1])
+                    x1, y1 = max(ob[0] + ob[2], box[0] + box[2]), max(ob[1] + ob[3], box[1] + box[3])
+                    out[k] = ([x0, y0, x1 - x0, y1 - y0], out[k][1] + members)
+                    changed = True
+                    break
+            else:
+                out.append((box, members))
+        groups = out
+    return groups
+
+
+def remove_rules(mask: np.ndarray, length: int) -> np.ndarray:
+    """The mask without straight rules of at least ``length`` pixels (form frames, underlines, slightly slanted in a
+    scan), which would join a seal to the print around it. A seal's ring is curved, so it stays."""
+    if length < 3:
+        return mask
+    lines = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, int(0.8 * length)), minLineLength=length,
+                            maxLineGap=2)
+    if lines is None:
+        return mask
+    rules = np.zeros_like(mask)
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        cv2.line(rules, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    return mask & (1 - rules)
+
+
+def fit_region(region: _Region, px_mm: float, cfg: SealConfig,
+               page_mask: np.ndarray | None = None) -> list[tuple[Fit, np.ndarray]]:
+    """One or more fitted outlines (work-image pixels) for a region, each with the region mask it rests on."""
+    band = max(2.0, 1.2 * px_mm)
+    h, w = region.mask.shape
+    edge = _edge_of((region.x0, region.y0, region.x0 + w, region.y0 + h), region.page_shape, cfg.edge_mm * px_mm)
+    if edge is not None:
+        across, along = (w, h) if edge in ("left", "right") else (h, w)
+        if (across < 0.6 * along and along >= cfg.min_slice_len_mm * px_mm and across >= cfg.min_slice_mm * px_mm
+                and region.mask.mean() >= 0.08):  # a slice of a cross-page seal
+            return [(Fit("rect", region.x0 + w / 2, region.y0 + h / 2, w / 2, h / 2, 0.0, 1.0, 1.0), region.mask)]
+    fit = fit_shape(region.mask, cfg.square_fill, band)
+    if fit is None:
+        return []
+    max_side = cfg.max_size_mm * px_mm
+    too_big = max(h, w) > max_side
+    poor = fit.kind == "ellipse" and fit.support < cfg.ring_support_min and not _at_edge(region, 2)
+    elongated = fit.kind == "ellipse" and max(fit.a, fit.b) > cfg.split_aspect * min(fit.a, fit.b)
+    if (too_big or elongated) and page_mask is not None:  # several round seals overlapping? (colour pages)
+        circles = split_circles(region.mask, 0.5 * cfg.min_ring_mm * px_mm, 0.5 * cfg.max_size_mm * px_mm, band,
+                                max(0.8, fit.support + 0.05))
+        if circles:
+            return [(c.scaled(1.0, region.x0, region.y0), _disc_mask(region.mask, c)) for c in circles]
+    if (too_big or poor) and page_mask is not None:
+        # look again in a window of the page around the region: other red print may have cut the ring apart
+        H, W = page_mask.shape
+        grow = int(max(0.3 * max(h, w), 6 * px_mm))
+        wx0, wy0 = max(0, region.x0 - grow), max(0, region.y0 - grow)
+        win = page_mask[wy0:min(H, region.y0 + h + grow), wx0:min(W, region.x0 + w + grow)]
+        f = 2  # matched at half resolution
+        small = cv2.resize(win.astype(np.uint8), (max(1, win.shape[1] // f), max(1, win.shape[0] // f)),
+                           interpolation=cv2.INTER_AREA) > 0
+        alt = match_ring(small, 0.5 * cfg.min_ring_mm * px_mm / f, 0.5 * cfg.max_size_mm * px_mm / f, band / f)
+        if alt is not None:
+            alt = Fit(alt.kind, alt.cx * f, alt.cy * f, alt.a * f, alt.b * f, alt.angle, alt.support, alt.fill)
+            alt = Fit(alt.kind, alt.cx, alt.cy, alt.a, alt.b, alt.angle, ring_support(win, alt, band), 0.0)
+        if alt is not None and alt.support > fit.support:
+            return [(alt.scaled(1.0, wx0, wy0), win)]
+    return [(fit.scaled(1.0, region.x0, region.y0), region.mask)]
+
+
+def _disc_mask(mask: np.ndarray, c: Fit) -> np.ndarray:
+    disc = np.zeros(mask.shape, np.uint8)
+    cv2.circle(disc, (round(c.cx), round(c.cy)), round(c.a * 1.02), 1, -1)
+    return mask & (disc > 0)
+
+
+def _at_edge(region: _Region, margin: int) -> bool:
+    h, w = region.mask.shape
+    H, W = region.page_shape
+    return region.x0 <= margin or region.y0 <= margin or region.x0 + w >= W - margin or region.y0 + h >= H - margin
+
+
+def _edge_of(box: tuple[float, float, float, float], shape: tuple[int, int], margin: float) -> str | None:
+    x0, y0, x1, y1 = box
+    H, W = shape
+    if x1 >= W - margin:
+        return "right"
+    if x0 <= margin:
+        return "left"
+    if y0 <= margin:
+        return "top"
+    if y1 >= H - margin:
+        return "bottom"
+    return None
+
+
+def _candidate(fit: Fit, sub: np.ndarray | None, page: int, up: float, page_shape: tuple[int, int], px_mm: float,
+               cfg: SealConfig, colour: bool) -> Candidate | None:
+    H, W = page_shape
+    f = fit.scaled(up)
+    poly = f.outline(32)
+    poly[:, 0] = np.clip(poly[:, 0], 0, W - 1)
+    poly[:, 1] = np.clip(poly[:, 1], 0, H - 1)
+    x0, y0 = poly.min(axis=0)
+    x1, y1 = poly.max(axis=0)
+    edge = _edge_of((x0, y0, x1, y1), (H, W), cfg.edge_mm * px_mm * up)
+    bw, bh = (x1 - x0) / (px_mm * up), (y1 - y0) / (px_mm * up)  # mm
+    cross = False
+    if edge is not None:
+        across, along = (bw, bh) if edge in ("left", "right") else (bh, bw)
+        cross = bool(across < 0.6 * along and along >= cfg.min_slice_len_mm)
+    if not cross and min(bw, bh) < cfg.min_size_mm:
+        return None
+    if not cross and max(bw, bh) > cfg.max_size_mm * 1.1:
+        return None
+    if not colour and (cross or f.kind != "ellipse" or sub is None or _outside(sub, fit, max(2.0, px_mm)) > 0.4):
+        return None  # on a greyscale page only whole rings standing on paper count
+    if not cross and f.support < (cfg.min_support if colour else cfg.grey_ring_support):
+        return None
+    shape = _shape(f, cfg) if not cross else SealShape.other
+    support = f.support
+    conf = 0.5 + 0.45 * min(1.0, support / 0.8) if colour else min(cfg.grey_max_confidence, 0.3 + 0.3 * support)
+    if cross:
+        conf = min(conf, 0.7)
+    bbox = BBox(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1),
+                polygon=tuple((float(x), float(y)) for x, y in poly))
+    return Candidate(page=page, shape=shape, fit=f, bbox=bbox, confidence=round(float(conf), 3), colour=colour,
+                     cross_page=cross, edge=edge if cross else None)
+
+
+def _shape(f: Fit, cfg: SealConfig) -> SealShape:
+    if f.kind == "rect":
+        return SealShape.square if max(f.a, f.b) <= 1.35 * min(f.a, f.b) else SealShape.other
+    ratio = max(f.a, f.b) / max(1e-6, min(f.a, f.b))
+    return SealShape.round if ratio < cfg.oval_aspect else SealShape.oval

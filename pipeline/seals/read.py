@@ -1,0 +1,236 @@
+"""Reading a seal: its text unrolled or cut into straight lines, recognised in one batch by the OCR engine's recogniser.
+
+Round and oval seals: the band inside the ring is unrolled over 360 degrees (:func:`unwrap_band`) and split at its
+gaps; the longest run is the name along the top, and its middle gives the seal's rotation. The name is unrolled again
+over just its run; the other runs (a serial number along the bottom, 国家税务总局监制 on old supervision seals) are read
+the other way round. The seal is then turned upright and two horizontal bands are read: the centre (an invoice seal's
+tax id, the middle line of a supervision seal) and the bottom (the type words: 财务专用章, 发票专用章, ...).
+
+Square seals: the face inside the border is cut into columns (right to left) and characters (top to bottom) laid on one
+line; a number strip along the bottom is read on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.ocr.base import OcrEngine, nfkc
+from pipeline.config import SealConfig
+from pipeline.seals.detect import Candidate
+from pipeline.seals.unwrap import (best_rows, grid_strip, ink_columns, ink_image, text_segments, unwrap_band, upright,
+                                   widest_gap)
+from pipeline.types import SealShape
+
+
+@dataclass(frozen=True)
+class SealText:
+    """One piece of text read on a seal and where on it: arc (the name along the top), arc_bottom, centre, bottom,
+    grid (a square seal's characters), strip (a square seal's number strip)."""
+
+    role: str
+    text: str
+    score: float
+
+
+class SealReader:
+    """``SealReader(engine, config)(image, candidate) -> tuple[SealText, ...]``; thread-safe (no state per call)."""
+
+    def __init__(self, engine: OcrEngine, config: SealConfig | None = None) -> None:
+        self.engine = engine
+        self.config = config or SealConfig()
+
+    def __call__(self, image: np.ndarray, cand: Candidate) -> tuple[SealText, ...]:
+        crops = seal_lines(image, cand, self.config)
+        if not crops:
+            return ()
+        results = self.engine.recognize([c for _, c in crops])
+        out = []
+        for (role, _), (text, score) in zip(crops, results):
+            text = nfkc(text).replace(" ", "")
+            if text and score >= self.config.min_text_score:
+                out.append(SealText(role, text, round(float(score), 3)))
+        return tuple(out)
+
+
+def trim(grey: np.ndarray, pad: int = 4) -> np.ndarray:
+    """The part of a dark-on-white crop that holds ink, with ``pad`` pixels of paper round it."""
+    ink = grey < 200
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if rows.size == 0:
+        return grey
+    y0, y1 = max(0, rows[0] - pad), min(grey.shape[0], rows[-1] + 1 + pad)
+    x0, x1 = max(0, cols[0] - pad), min(grey.shape[1], cols[-1] + 1 + pad)
+    return grey[y0:y1, x0:x1]
+
+
+def _stretch(strip: np.ndarray, factor: float) -> np.ndarray:
+    """Widen an unrolled strip: names are condensed to fit the rim, and the recogniser reads wide glyphs better."""
+    if abs(factor - 1.0) < 1e-3:
+        return strip
+    return cv2.resize(strip, (max(1, int(strip.shape[1] * factor)), strip.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def _to_bgr(grey: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+def seal_lines(image: np.ndarray, cand: Candidate, cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
+    """(role, BGR line image) pairs to recognise for one seal."""
+    f = cand.fit
+    r = max(f.a, f.b)
+    pad = int(0.15 * r) + 4
+    H, W = image.shape[:2]
+    x0, y0 = max(0, int(f.cx - r - pad)), max(0, int(f.cy - r - pad))
+    x1, y1 = min(W, int(f.cx + r + pad)), min(H, int(f.cy + r + pad))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return []
+    ink = ink_image(image[y0:y1, x0:x1], cand.colour)
+    cx, cy = f.cx - x0, f.cy - y0
+    if cand.shape == SealShape.square:
+        return _square_lines(ink, cx, cy, f.a, f.b, f.angle)
+    return _round_lines(ink, cx, cy, f.a, f.b, f.angle, cfg)
+
+
+def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
+    """Major axis first, angle in (-90, 90]."""
+    if b > a:
+        a, b, angle = b, a, angle + 90.0
+    angle = (angle + 90.0) % 180.0 - 90.0
+    return a, b, angle
+
+
+def _round_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
+                 cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
+    a, b, angle = _normalise(a, b, angle)
+    R = min(a, b)
+    if a / b < cfg.oval_aspect:  # round: the rotation is unknown, the name run tells it
+        a = b = (a + b) / 2
+        angle = 0.0
+    d0 = ring_inner_edge(ink, cx, cy, a, b, angle, R)
+    d1 = d0 + (cfg.arc_band[1] - cfg.arc_band[0]) * R
+    # the whole band from the bottom, clockwise; runs of text are found on its inner half, which the small digits of
+    # a serial number along the bottom rim do not reach, so the name's run ends where the serial begins
+    full = unwrap_band(ink, cx, cy, a, b, angle, math.pi / 2, math.pi / 2 + 2 * math.pi, d0, d1)
+    n = full.shape[1]
+    inner = full[int(0.4 * full.shape[0]):int(0.78 * full.shape[0]), :]  # not the deepest rows: a title's ends
+    cols = ink_columns(inner)
+    if not cols.any():
+        return []
+    # the widest gap is the bottom of the seal (or the serial there); gaps much narrower are faint characters
+    gap = widest_gap(cols)[1] if not cols.all() else 0
+    segs = text_segments(inner, min_gap=max(3, int(cfg.arc_gap * n), int(0.6 * gap)), min_len=max(4, int(0.02 * n)))
+    if not segs:
+        return []
+    name = max(segs, key=lambda s: s[1] - s[0])
+    per = 2 * math.pi / n
+    margin = 0.012 * n
+    ts, te = math.pi / 2 + (name[0] - margin) * per, math.pi / 2 + (name[1] + margin) * per
+    out = [("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))]
+    mid = (ts + te) / 2  # the middle of the name is "up" (parameter 3*pi/2)
+    rot = mid - 1.5 * math.pi
+    if a != b:  # an oval's name is centred on its long side: only which side is open
+        rot = 0.0 if math.cos(rot) >= 0 else math.pi
+        if rot == 0.0 and abs(mid - 1.5 * math.pi) > 0.15:  # re-centre the name on the top
+            half = (te - ts) / 2
+            ts, te = 1.5 * math.pi - half, 1.5 * math.pi + half
+            out[0] = ("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))
+    # the rest of the rim, read the other way round (text along the bottom faces the centre)
+    rest = unwrap_band(ink, cx, cy, a, b, angle, te + 2 * math.pi - 2 * margin * per, te, d0, d1, bottom=True)
+    for s0, e0 in text_segments(rest, min_gap=max(3, int(0.05 * n)), min_len=max(4, int(0.03 * n))):
+        if e0 <= rest.shape[1]:
+            out.append(("arc_bottom", _to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
+    # upright copy for the horizontal lines: turn by the name's offset from the top
+    turn = math.degrees(rot) + (angle if a != b else 0.0)
+    size = int(2 * a + 4)
+    up = upright(ink, cx, cy, turn, size)
+    c = size / 2
+    for role, (ya, yb), half_w in (("centre", (-0.17, 0.20), 0.66), ("bottom", (0.30, 0.74), 0.58)):
+        band = up[int(c + ya * b):int(c + yb * b), int(c - half_w * a):int(c + half_w * a)]
+        if band.size and (band < 128).mean() > 0.01:
+            out.append((role, _to_bgr(trim(band))))
+    return out
+
+
+def ring_inner_edge(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float, R: float) -> float:
+    """Inward offset (pixels) where the ring ends and the text band begins, from the radial ink profile: the first
+    offset past the ring's peak where ink falls below a third of it."""
+    full = unwrap_band(ink, cx, cy, a + 0.03 * R, b + 0.03 * R, angle, 0.0, 2 * math.pi, 0.0, 0.3 * R)
+    prof = (full < 128).mean(axis=1)
+    if prof.size < 4:
+        return 0.08 * R
+    peak = int(np.argmax(prof[: max(2, int(0.66 * len(prof)))]))
+    low = np.nonzero(prof[peak:] < prof[peak] / 3)[0]
+    edge = (peak + int(low[0])) if low.size else int(0.4 * len(prof))
+    return max(0.0, edge * (0.3 * R) / len(prof) - 0.03 * R + 0.01 * R)
+
+
+def _square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
+                  angle: float) -> list[tuple[str, np.ndarray]]:
+    # the smallest turn that makes the sides axis-aligned; its sign is taken from the result (the frame's rows and
+    # columns of ink are sharpest when it is straight)
+    turn = ((angle + 45.0) % 90.0) - 45.0
+    half = max(a, b)
+    size = int(2.5 * half + 4)  # room for a frame the detector saw only in part
+    best = None
+    for t in {turn, -turn}:
+        cand = upright(ink, cx, cy, t, size)
+        dark = cand < 128
+        sharp = float(dark.mean(axis=0).var() + dark.mean(axis=1).var())
+        if best is None or sharp > best[0]:
+            best = (sharp, cand)
+    up = best[1]
+    x0, y0, x1, y1 = _frame(up, half)
+    border = 0.09 * max(x1 - x0, y1 - y0)  # the frame is ~9 % of the side
+    face = up[int(y0 + border):int(y1 - border), int(x0 + border):int(x1 - border)]
+    if face.size == 0:
+        return []
+    out = []
+    top = face
+    cols = _best_cols(face[: int(0.8 * face.shape[0]), :])  # above any number strip
+    g = _strip_row(face) if cols == 2 else None  # name seals carry a number strip; finance squares fill the face
+    if g is not None:
+        out.append(("strip", _to_bgr(trim(face[g:, :]))))
+        top = face[:g, :]
+    w = top.shape[1]
+    lo = 2 if cols == 2 else 3  # a name seal: two characters per column; three columns hold nine or more
+    rows = [best_rows(top[:, int(w * k / cols):int(w * (k + 1) / cols)], lo) for k in range(cols)][::-1]
+    out.append(("grid", _to_bgr(grid_strip(top, cols, rows))))
+    return out
+
+
+def _frame(up: np.ndarray, half: float) -> tuple[float, float, float, float]:
+    """The square frame's outer box in an upright crop: the outermost rows and columns mostly inked, else the
+    detector's box."""
+    c = up.shape[0] / 2
+    dark = up < 128
+    rows = np.nonzero(dark.mean(axis=1) > 0.3)[0]
+    cols = np.nonzero(dark.mean(axis=0) > 0.3)[0]
+    if rows.size and cols.size:
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        if min(y1 - y0, x1 - x0) >= 1.4 * half and max(y1 - y0, x1 - x0) <= 1.35 * min(y1 - y0, x1 - x0):
+            return float(x0), float(y0), float(x1), float(y1)
+    return c - half, c - half, c + half, c + half
+
+
+def _strip_row(face: np.ndarray) -> int | None:
+    """The row above a number strip along the bottom of a square seal (a light row between 70 and 92 % of the
+    face with ink below it), or None."""
+    prof = (face < 128).mean(axis=1)
+    h = len(prof)
+    if h < 12:
+        return None
+    lo, hi = int(0.7 * h), int(0.92 * h)
+    g = lo + int(np.argmin(prof[lo:hi]))
+    return g if prof[g] < 0.06 and prof[g:].mean() > 0.05 else None
+
+
+def _best_cols(face: np.ndarray) -> int:
+    prof = (face < 128).mean(axis=0)
+    w = len(prof)
+    cost2 = prof[int(w / 2) - 1:int(w / 2) + 2].mean()
+    cost3 = np.mean([prof[int(w * k / 3) - 1:int(w * k / 3) + 2].mean() for k in (1, 2)])
+    return 3 if cost3 < cost2 - 0.02 else 2

@@ -1,0 +1,36 @@
+"""The seal stage: detect every seal on a page, read it and classify it.
+
+``SealStage(engine, config)(image_bgr, page) -> tuple[Seal, ...]``. Built once per process with the shared OCR engine;
+safe to call from several threads (no state per call). Cross-page slices are reported without reading their text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.ocr.base import OcrEngine
+from pipeline.seals.classify import STAGE, classify
+from pipeline.config import SealConfig
+from pipeline.seals.detect import SealDetector
+from pipeline.seals.read import SealReader
+from pipeline.types import Page, Seal
+
+
+class SealStage:
+    def __init__(self, engine: OcrEngine | None, config: SealConfig | None = None) -> None:
+        self.config = config or SealConfig()
+        self.detector = SealDetector(self.config)
+        self.reader = SealReader(engine, self.config) if engine is not None and self.config.read_text else None
+        self.engine_name = None if engine is None else f"{engine.name} {engine.version}"
+
+    def __call__(self, image: np.ndarray | None, page: Page) -> tuple[Seal, ...]:
+        if image is None or not self.config.enabled:
+            return ()
+        out = []
+        for cand in self.detector(image, page.index, page.dpi):
+            texts = self.reader(image, cand) if self.reader is not None and not cand.cross_page else ()
+            out.append(classify(cand, texts, self.engine_name))
+        return tuple(out)
+
+
+__all__ = ["STAGE", "SealStage"]

@@ -1,0 +1,238 @@
+"""Seal stage benchmark: detection precision/recall, type/shape accuracy, owner and code exact, timings.
+
+    python scripts/bench_seals.py --synth /tmp/sealgen              # generated sets (subfolders with labels/)
+    python scripts/bench_seals.py --realdata /work/shared/realdata   # real files (match by count and type per file)
+    python scripts/bench_seals.py --synth DIR --no-read              # detection only
+
+Generated sets: a detection is a true positive when its box has IoU >= 0.5 with an unmatched label box on the same
+page (``seals`` and ``cross_page_seals``); type, shape, owner and code are compared on the matched pairs. Real data has
+no boxes: per file, labelled and detected seals are paired greedily by type (then any), so recall = paired / labelled,
+precision = paired / detected; type accuracy is over pairs. Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipeline.config import IngestConfig  # noqa: E402
+from pipeline.ingest import Ingestor, InputFile, make_source  # noqa: E402
+from pipeline.seals import SealConfig, SealDetector, SealReader, classify  # noqa: E402
+
+
+def norm(s: str | None) -> str | None:
+    if s is None:
+        return None
+    return unicodedata.normalize("NFKC", s).replace(" ", "").replace("（", "(").replace("）", ")")
+
+
+def iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / ua if ua > 0 else 0.0
+
+
+def load_pages(path: Path, dpi: float | None):
+    cfg = IngestConfig(dpi=int(dpi)) if dpi else IngestConfig()
+    data = path.read_bytes()
+    loaded = Ingestor(cfg)(InputFile(make_source(path.name, data), data))
+    try:
+        for i in range(loaded.page_count):
+            p = loaded.page(i)
+            img = p.image()
+            if img is not None:
+                yield i, img, p.dpi
+    finally:
+        loaded.close()
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.c = defaultdict(float)
+
+    def add(self, k: str, v: float = 1.0) -> None:
+        self.c[k] += v
+
+    def ratio(self, a: str, b: str) -> str:
+        return f"{self.c[a] / self.c[b]:.3f}" if self.c[b] else "-"
+
+
+def run_file(path: Path, dpi, detector, reader, read: bool, st: Stats, sizes=None):
+    """Detect (and read) every page; boxes are brought to the label's page size when the raster differs."""
+    results = []
+    for i, img, pdpi in load_pages(path, dpi):
+        f = sizes[i][0] / img.shape[1] if sizes and i < len(sizes) else 1.0
+        t0 = time.perf_counter()
+        cands = detector(img, i, pdpi)
+        st.add("det_s", time.perf_counter() - t0)
+        st.add("pages")
+        for c in cands:
+            seal = None
+            if read and not c.cross_page:
+                t0 = time.perf_counter()
+                texts = reader(img, c)
+                st.add("read_s", time.perf_counter() - t0)
+                st.add("read_n")
+                seal = classify(c, texts)
+            if abs(f - 1.0) > 1e-3:
+                c = dataclasses.replace(c, bbox=c.bbox.scaled(f))
+            results.append((c, seal))
+    return results
+
+
+def score_pairs(pairs, st: Stats, failures: list, name: str):
+    for gt, c, seal in pairs:
+        if seal is None:
+            continue
+        st.add("typed")
+        st.add("type_ok", seal.type.value == gt["type"])
+        st.add("shape_ok", seal.shape.value == gt["shape"])
+        if gt.get("owner") is not None:
+            st.add("owner_n")
+            st.add("owner_ok", norm(seal.owner) == norm(gt["owner"]))
+        if gt.get("code") is not None:
+            st.add("code_n")
+            st.add("code_ok", norm(seal.code) == norm(gt["code"]))
+        if seal.type.value != gt["type"] or norm(seal.owner) != norm(gt.get("owner")):
+            failures.append(f"{name}: gt {gt['type']}/{gt['shape']}/{gt.get('owner')}/{gt.get('code')} -> "
+                            f"{seal.type.value}/{seal.shape.value}/{seal.owner}/{seal.code} texts={seal.texts}")
+
+
+def bench_synth(root: Path, detector, reader, read: bool, limit: int | None):
+    rows = []
+    for setdir in sorted(p for p in root.iterdir() if (p / "labels").is_dir()):
+        st, failures = Stats(), []
+        labels = sorted((setdir / "labels").rglob("*.json"))[:limit]
+        for lab in labels:
+            d = json.loads(lab.read_text(encoding="utf-8"))
+            path = setdir / d["file"]
+            gts = [dict(s, cross=False) for s in d.get("seals", [])] + \
+                  [dict(s, cross=True) for s in d.get("cross_page_seals", [])]
+            res = run_file(path, d.get("dpi"), detector, reader, read, st, d.get("page_sizes"))
+            st.add("gt", len(gts))
+            st.add("det", len(res))
+            used = set()
+            pairs = []
+            for c, seal in res:
+                best, bj = 0.0, None
+                for j, g in enumerate(gts):
+                    if j in used or g.get("page", 0) != c.page:
+                        continue
+                    v = iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), g["bbox"])
+                    if v > best:
+                        best, bj = v, j
+                if bj is not None and best >= 0.5:
+                    used.add(bj)
+                    st.add("tp")
+                    st.add("cross_ok", gts[bj]["cross"] == c.cross_page)
+                    if not gts[bj]["cross"]:
+                        pairs.append((gts[bj], c, seal))
+                else:
+                    failures.append(f"{d['file']} p{c.page}: false positive {c.shape.value} "
+                                    f"{[round(v) for v in (c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1)]} "
+                                    f"iou={best:.2f}")
+            for j, g in enumerate(gts):
+                if j not in used:
+                    failures.append(f"{d['file']} p{g.get('page')}: missed {g['type']}/{g['shape']} {g['bbox']}"
+                                    f"{' cross' if g['cross'] else ''}")
+            score_pairs(pairs, st, failures, d["file"])
+        rows.append((setdir.name, st, failures))
+    return rows
+
+
+def _match_by_type(gts, seals):
+    used, pairs = set(), []
+    for g in gts:
+        for pass_ in (0, 1):
+            hit = next((j for j, (c, s) in enumerate(seals) if j not in used and
+                        (pass_ or (s is not None and s.type.value == g["type"]))), None)
+            if hit is not None:
+                used.add(hit)
+                pairs.append((g, seals[hit][0], seals[hit][1]))
+                break
+    return pairs
+
+
+def bench_real(root: Path, detector, reader, read: bool):
+    st, failures = Stats(), []
+    for lab in sorted((root / "labels").rglob("*.json")):
+        d = json.loads(lab.read_text(encoding="utf-8"))
+        docs = d.get("documents") or [d]
+        gts = [s for doc in docs for s in doc.get("seals", [])]
+        path = root / d["file"]
+        if not path.exists():
+            continue
+        try:
+            res = [r for r in run_file(path, None, detector, reader, read, st) if not r[0].cross_page]
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            failures.append(f"{d['file']}: {type(exc).__name__}: {exc}")
+            continue
+        st.add("gt", len(gts))
+        st.add("det", len(res))
+        pairs = _match_by_type(gts, res)
+        st.add("tp", len(pairs))
+        if len(res) != len(gts):
+            failures.append(f"{d['file']}: {len(gts)} labelled, {len(res)} detected "
+                            f"{[(c.shape.value, s and s.type.value, s and s.owner) for c, s in res]}")
+        score_pairs(pairs, st, failures, d["file"])
+    return [("realdata", st, failures)]
+
+
+def table(rows) -> str:
+    out = ["| set | pages | labelled | detected | recall | precision | type acc | shape acc | owner exact "
+           "| code exact | det ms/page | read ms/seal |", "|" + "---|" * 12]
+    tot = Stats()
+    for name, st, _ in rows:
+        for k, v in st.c.items():
+            tot.add(k, v)
+    for name, st in [(n, s) for n, s, _ in rows] + ([("all", tot)] if len(rows) > 1 else []):
+        c = st.c
+        out.append(f"| {name} | {int(c['pages'])} | {int(c['gt'])} | {int(c['det'])} | {st.ratio('tp', 'gt')} | "
+                   f"{st.ratio('tp', 'det')} | {st.ratio('type_ok', 'typed')} | {st.ratio('shape_ok', 'typed')} | "
+                   f"{st.ratio('owner_ok', 'owner_n')} ({int(c['owner_n'])}) | {st.ratio('code_ok', 'code_n')} "
+                   f"({int(c['code_n'])}) | {1000 * c['det_s'] / max(1, c['pages']):.0f} | "
+                   f"{1000 * c['read_s'] / max(1, c['read_n']):.0f} |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synth", type=Path, help="folder of generated sets (each with labels/)")
+    ap.add_argument("--realdata", type=Path)
+    ap.add_argument("--no-read", action="store_true")
+    ap.add_argument("--limit", type=int, default=None, help="label files per set")
+    ap.add_argument("--failures", action="store_true", help="list every miss and misread")
+    args = ap.parse_args(argv)
+    detector = SealDetector(SealConfig())
+    reader = None
+    if not args.no_read:
+        from pipeline.ocr.base import get_engine
+
+        reader = SealReader(get_engine("rapidocr"))
+    rows = []
+    if args.synth:
+        rows += bench_synth(args.synth, detector, reader, not args.no_read, args.limit)
+    if args.realdata:
+        rows += bench_real(args.realdata, detector, reader, not args.no_read)
+    print(f"load: {os.getloadavg()[0]:.2f}\n")
+    print(table(rows))
+    if args.failures:
+        for name, _, failures in rows:
+            print(f"\n### {name}\n")
+            for f in failures:
+                print("-", f)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,210 @@
+"""Seal detection and classification on drawn pages: pure functions, no OCR weights."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.seals import Candidate, SealConfig, SealDetector, SealText, classify
+from pipeline.seals.geometry import Fit, fit_shape, ring_support
+from pipeline.seals.unwrap import text_segments, unwrap_band
+from pipeline.types import BBox, SealShape, SealType
+
+DPI = 200
+PX_MM = DPI / 25.4
+RED = (40, 30, 205)  # BGR
+
+
+def page(h_mm: float = 297, w_mm: float = 210, paper=(245, 245, 245)) -> np.ndarray:
+    img = np.zeros((int(h_mm * PX_MM), int(w_mm * PX_MM), 3), np.uint8)
+    img[:] = paper
+    return img
+
+
+def round_seal(img, cx_mm, cy_mm, d_mm=42, colour=RED, oval=1.0, text=True):
+    c = (int(cx_mm * PX_MM), int(cy_mm * PX_MM))
+    a, b = int(d_mm / 2 * PX_MM), int(d_mm / 2 * PX_MM / oval)
+    cv2.ellipse(img, c, (a, b), 0, 0, 360, colour, max(2, int(1.2 * PX_MM)))
+    if text:  # blocks along the arc standing in for characters
+        for k in range(12):
+            t = math.radians(160 + k * 20)
+            x, y = c[0] + 0.7 * a * math.cos(t), c[1] + 0.7 * b * math.sin(t)
+            cv2.circle(img, (int(x), int(y)), int(0.1 * a), colour, -1)
+    return img
+
+
+def test_finds_round_seal_over_print_and_fits_circle():
+    img = page()
+    for y in range(100, 2000, 40):
+        cv2.putText(img, "TEXT LINE 1234567890", (150, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    round_seal(img, 80, 120)
+    cands = SealDetector()(img, 0, DPI)
+    assert len(cands) == 1
+    c = cands[0]
+    assert c.shape == SealShape.round and c.colour and not c.cross_page
+    assert abs(c.bbox.center[0] - 80 * PX_MM) < 10 and abs(c.bbox.width - 42 * PX_MM) < 20
+    assert c.bbox.polygon is not None and 0.5 <= c.confidence <= 1.0
+
+
+def test_oval_and_square_shapes():
+    img = page()
+    round_seal(img, 60, 60, d_mm=40, oval=1.35)
+    s = int(18 * PX_MM)
+    x0, y0 = int(120 * PX_MM), int(150 * PX_MM)
+    cv2.rectangle(img, (x0, y0), (x0 + s, y0 + s), RED, int(1.2 * PX_MM))
+    cv2.rectangle(img, (x0 + 20, y0 + 20), (x0 + s // 2 - 5, y0 + s // 2 - 5), RED, -1)
+    shapes = sorted(c.shape.value for c in SealDetector()(img, 0, DPI))
+    assert shapes == ["oval", "square"]
+
+
+def test_faint_seal_on_tinted_paper():
+    img = page(paper=(215, 235, 225))  # greenish invoice paper
+    round_seal(img, 100, 100, colour=(170, 160, 235))  # faint pink
+    assert len(SealDetector()(img, 0, DPI)) == 1
+
+
+def test_brown_form_print_is_not_a_seal():
+    img = page()
+    round_seal(img, 100, 100, colour=(30, 75, 150))  # orange-brown invoice form colour
+    assert SealDetector()(img, 0, DPI) == []
+
+
+def test_cross_page_slice_at_right_edge():
+    img = page()
+    w = img.shape[1]
+    round_seal(img, w / PX_MM + 14, 150)  # centre 14 mm beyond the edge: a 7 mm slice shows
+    cands = SealDetector()(img, 3, DPI)
+    assert len(cands) == 1 and cands[0].cross_page and cands[0].page == 3
+
+
+def test_two_overlapping_seals_are_separated():
+    img = page()
+    round_seal(img, 80, 100, text=False)
+    round_seal(img, 110, 105, text=False)
+    cands = SealDetector()(img, 0, DPI)
+    assert len(cands) == 2
+    xs = sorted(c.bbox.center[0] / PX_MM for c in cands)
+    assert abs(xs[0] - 80) < 4 and abs(xs[1] - 110) < 4
+
+
+def test_greyscale_ring_found_at_lower_confidence():
+    img = round_seal(page(), 100, 100, colour=(90, 90, 90))
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    cands = SealDetector()(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), 0, DPI)
+    assert len(cands) == 1 and not cands[0].colour
+    assert cands[0].confidence <= SealConfig().grey_max_confidence
+
+
+def test_blank_page_has_no_seals():
+    assert SealDetector()(page(), 0, DPI) == []
+
+
+def test_fit_shape_and_ring_support_on_a_partial_ring():
+    m = np.zeros((200, 200), np.uint8)
+    cv2.ellipse(m, (100, 100), (80, 80), 0, -200, 60, 1, 4)  # 260 degrees of a ring
+    f = fit_shape(m, 0.9, 4.0)
+    assert f is not None and f.kind == "ellipse"
+    assert abs(f.cx - 100) < 4 and abs(f.a - 80) < 5
+    assert 0.6 < ring_support(m, f, 4.0) < 0.85
+
+
+def test_unwrap_band_turns_a_ring_into_a_row():
+    img = np.full((200, 200), 255, np.uint8)
+    cv2.circle(img, (100, 100), 70, 0, 3)
+    strip = unwrap_band(img, 100, 100, 80, 80, 0.0, 0.0, 2 * math.pi, 5, 15)
+    rows = (strip < 128).mean(axis=1)
+    assert rows.max() > 0.95 and rows.min() < 0.05
+
+
+def test_text_segments_wrap_round():
+    strip = np.full((10, 100), 255, np.uint8)
+    strip[:, 90:] = 0
+    strip[:, :20] = 0
+    strip[:, 50:60] = 0
+    segs = text_segments(strip, min_gap=5, min_len=3)
+    assert sorted(e - s for s, e in segs) == [10, 30]
+
+
+def _cand(shape=SealShape.round, cross=False) -> Candidate:
+    return Candidate(page=0, shape=shape, fit=Fit("ellipse", 50, 50, 40, 40, 0, 0.9, 0.78),
+                     bbox=BBox(x0=10, y0=10, x1=90, y1=90), confidence=0.9, colour=True, cross_page=cross)
+
+
+@pytest.mark.parametrize("texts,shape,expected,owner", [
+    ([("arc", "北京市瑞辰软件有限公司")], SealShape.round, SealType.official, "北京市瑞辰软件有限公司"),
+    ([("arc", "北京市瑞辰软件有限公司"), ("bottom", "财务专用章")], SealShape.round, SealType.finance,
+     "北京市瑞辰软件有限公司"),
+    ([("arc", "北京市瑞辰软件有限公司"), ("bottom", "合同专用章")], SealShape.round, SealType.contract, None),
+    ([("arc", "北京市瑞辰软件有限公司"), ("centre", "91110108MA80BK4A3L"), ("bottom", "发票专用章")], SealShape.oval,
+     SealType.invoice, None),
+    ([("arc", "全国统一发票监制章"), ("centre", "国家税务总局"), ("bottom", "北京市税务局")], SealShape.oval,
+     SealType.supervision, "国家税务总局北京市税务局"),
+    ([("arc", "中国农业银行股份有限公司深圳龙岗支行")], SealShape.round, SealType.bank, None),
+    ([("grid", "刘晓兰印")], SealShape.square, SealType.legal_rep, "刘晓兰"),
+    ([("grid", "范忠之印")], SealShape.square, SealType.legal_rep, "范忠"),
+])
+def test_classify_by_words_and_shape(texts, shape, expected, owner):
+    seal = classify(_cand(shape), [SealText(r, t, 0.9) for r, t in texts])
+    assert seal.type == expected
+    if owner is not None:
+        assert seal.owner == owner
+    assert 0 <= seal.type_confidence <= 1 and seal.texts
+
+
+def test_classify_invoice_code_from_centre():
+    texts = [SealText("arc", "北京市瑞辰软件有限公司", 0.9), SealText("centre", "91110108MA80BK4A3L", 0.9),
+             SealText("bottom", "发票专用章", 0.9)]
+    seal = classify(_cand(SealShape.oval), texts)
+    assert seal.code == "91110108MA80BK4A3L" and seal.owner == "北京市瑞辰软件有限公司"
+
+
+def test_cross_page_slice_is_reported_as_such():
+    seal = classify(_cand(SealShape.other, cross=True), [])
+    assert seal.cross_page and seal.owner is None
+
+
+def test_square_finance_seal_owner_stops_at_the_type_words():
+    texts = [SealText("grid", "深圳市宏岭五金制品有限责任公司财务专用得", 0.8)]
+    seal = classify(_cand(SealShape.square), texts)
+    assert seal.type == SealType.finance and seal.owner == "深圳市宏岭五金制品有限责任公司"
+
+
+def test_name_seal_code_from_its_number_strip():
+    texts = [SealText("strip", "5101096334505", 0.9), SealText("grid", "刘晓兰印", 0.99)]
+    seal = classify(_cand(SealShape.square), texts)
+    assert (seal.type, seal.owner, seal.code) == (SealType.legal_rep, "刘晓兰", "5101096334505")
+
+
+def test_supervision_owner_skips_pieces_of_the_title():
+    texts = [SealText("arc", "全国统一发票监制章", 0.9), SealText("centre", "国家税务总局", 0.9),
+             SealText("bottom", "北京市税务局", 0.9), SealText("arc_bottom", "统一发票监", 0.5)]
+    seal = classify(_cand(SealShape.oval), texts)
+    assert seal.type == SealType.supervision and seal.owner == "国家税务总局北京市税务局"
+
+
+def test_detector_is_safe_to_share_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    img = round_seal(page(), 80, 120)
+    detector = SealDetector()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: detector(img, i, DPI), range(4)))
+    assert [len(r) for r in results] == [1, 1, 1, 1]
+    assert [r[0].page for r in results] == [0, 1, 2, 3]
+    assert len({r[0].bbox.model_dump_json(exclude={"polygon"}) for r in results}) == 1
+
+
+def test_stage_without_engine_reports_a_cross_page_slice_as_a_seal():
+    from pipeline.seals import SealStage
+    from pipeline.types import Page, PageKind, Provenance
+
+    img = page()
+    round_seal(img, img.shape[1] / PX_MM + 14, 150)
+    p = Page(file_id="f", index=5, width=img.shape[1], height=img.shape[0], dpi=DPI, kind=PageKind.scanned,
+             provenance=Provenance(stage="t"))
+    (seal,) = SealStage(None)(img, p)
+    assert seal.cross_page is True and seal.page == 5 and seal.bbox.polygon
+    assert SealStage(None)(None, p) == ()
