@@ -15,6 +15,8 @@ defusedxml (no DTDs, no entities); the zip is read under ``config.archive`` limi
 
 from __future__ import annotations
 
+import logging
+
 import cv2
 import PIL
 
@@ -32,6 +34,8 @@ from pipeline.ingest.sniff import OFD
 from pipeline.types import KeyValue, PageKind, SourceFile
 
 __all__ = ["OfdLoader"]
+
+log = logging.getLogger(__name__)
 
 ENGINE = f"ofd; drawn with pillow {PIL.__version__} + opencv {cv2.__version__}"
 
@@ -100,7 +104,10 @@ class OfdLoader:
 
             def load_image():
                 try:
-                    return render_page(content.drawables, width, height, px_per_mm, fonts)[0]
+                    image, failed = render_page(content.drawables, width, height, px_per_mm, fonts)
+                    if failed:  # the text comes from the XML either way; the picture lacks these objects
+                        log.warning("%s page %d: %d objects could not be drawn", source.id, index + 1, failed)
+                    return image
                 except (MemoryError, ValueError, cv2.error) as exc:  # objects that fail are skipped inside
                     raise InputError(source.id, f"page {index + 1} cannot be drawn ({exc})") from exc
 

@@ -157,7 +157,7 @@ def _draw_image(canvas: _Canvas, im: ImagePlacement, k: float, cache: dict) -> N
         cache[im.key] = _decode(im.load())
     src = cache[im.key]
     if src is None:
-        return
+        raise ValueError("image cannot be decoded (JBIG2, corrupt or too large)")
     h, w = src.shape[:2]
     full = g.compose(g.scale(k), g.compose(im.matrix, g.scale(1 / w, 1 / h)))
     sx, sy = math.hypot(full[0], full[1]), math.hypot(full[2], full[3])
