@@ -50,8 +50,9 @@ def _settings_and_config(args: argparse.Namespace) -> tuple[Settings, PipelineCo
 class _Progress:
     """A page progress bar on stderr, shown once the run has more than one page and stderr is a terminal."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, file=None) -> None:
         self.enabled = enabled
+        self.file = file or sys.stderr
         self.bar = None
         self.seen: set[str] = set()
 
@@ -63,7 +64,7 @@ class _Progress:
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=0, unit="page", file=sys.stderr, dynamic_ncols=True, leave=False)
+                self.bar = tqdm(total=0, unit="page", file=self.file, dynamic_ncols=True, leave=False, mininterval=0)
             self.bar.total += count
             self.bar.refresh()
         self.bar.set_description(file_id[-40:])
