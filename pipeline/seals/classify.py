@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from pipeline.extract.normalize import tax_id
 from pipeline.seals.detect import Candidate
 from pipeline.seals.read import SealText
 from pipeline.types import Provenance, Seal, SealShape, SealType
@@ -132,9 +133,8 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         oconf = arc.score if owner else 0.0
         if stype == SealType.bank and owner is None:
             oconf = 0.0
-    if stype == SealType.invoice:
-        m = CODE.search("".join(t.text for t in by_role.get("centre", [])).upper())
-        code = m.group(0) if m else None
+    if stype == SealType.invoice:  # the seller's tax id, read as extraction reads one (OCR look-alikes mended)
+        code = tax_id("".join(t.text for t in by_role.get("centre", [])))
     elif code is None and cand.shape != SealShape.square:
         digits = "".join(re.sub(r"\D", "", t.text) for t in by_role.get("arc_bottom", []))
         code = digits if len(digits) >= 8 else None
