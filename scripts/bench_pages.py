@@ -1,5 +1,6 @@
 """Time the page stage end to end: a file's page in, typed pages with seals and fields out (ingest, orientation,
 OCR or text layer, seals, classification and extraction).
+
     python scripts/bench_pages.py [--runs 5]
 
 Rows: a digital PDF page (text layer, no OCR; target <= 50 ms for the typed page), an OFD page (XML, no OCR), a
