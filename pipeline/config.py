@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Inference threads per engine. We scale by processes, so one thread per process is the default.
     ocr_threads: int = Field(default=1, ge=1)
     verify_models: bool = True
+    # Reference lists of the programmes (catalogues, enterprise lists); default: the repository's fixtures/reference.
+    reference_dir: Path | None = None
 
 
 class ArchiveLimits(BaseModel):

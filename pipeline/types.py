@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydField, field_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Confidence = float  # always in [0, 1]
 
@@ -182,6 +182,8 @@ class Page(_Frozen):
     lines: tuple[TextLine, ...] = ()
     seals: tuple[Seal, ...] = ()
     ocr_confidence: Confidence | None = None  # mean line confidence where OCR ran
+    # colour information of the raster seals were looked for on: a greyscale copy or a fax has no red to find
+    colour: Literal["colour", "grey", "bilevel"] | None = None
     provenance: Provenance
 
     @property
@@ -261,12 +263,77 @@ class FindingStatus(StrEnum):
     review = "review"
 
 
+class Observation(_Frozen):
+    """One value a finding rests on: what was read (or declared, or looked up), where, and how sure we are.
+
+    ``source`` says where the value comes from: ``doc`` (read from a document: ``document``, ``field`` and ``region``
+    point at it), ``decl`` (the intake manifest), ``ref`` (a reference list) or ``derived`` (computed, e.g. a sum)."""
+
+    label: str  # what the value is, for a reader: "invoice buyer", "contract party A", "sum of payments"
+    value: str | None
+    source: Literal["doc", "decl", "ref", "derived"] = "doc"
+    document: str | None = None
+    field: str | None = None
+    region: Region | None = None
+    confidence: Confidence | None = PydField(default=None, ge=0.0, le=1.0)
+
+
 class Finding(_Frozen):
+    """The outcome of one rule for one scope (a contract, or the submission when ``contract`` is None).
+
+    A comparison carries both sides as ``observations`` with the ``score`` it reached and the ``threshold`` it had to
+    reach; ``evidence`` lists the regions to show a reviewer (every observation's region, plus seals and pages)."""
+
     rule_id: str
     status: FindingStatus
     message: str
+    contract: str | None = None
+    standing: bool = False  # a review the programme always needs from a human; it does not change the verdict
+    observations: tuple[Observation, ...] = ()
+    score: float | None = None
+    threshold: float | None = None
     evidence: tuple[Region, ...] = ()
     provenance: Provenance
+
+
+class Verdict(StrEnum):
+    eligible = "eligible"
+    needs_review = "needs_review"
+    not_eligible = "not_eligible"
+
+
+class ContractAssessment(_Frozen):
+    """One contract's bundle of evidence, its amounts (decimal strings with two places) and its verdict."""
+
+    id: str
+    contract_number: str | None = None
+    documents: tuple[str, ...] = ()  # Document ids
+    grouping: Literal["manifest", "auto"] = "manifest"
+    grouping_confidence: Confidence = PydField(default=1.0, ge=0.0, le=1.0)
+    grouping_reasons: tuple[str, ...] = ()
+    contract_total: str | None = None
+    invoice_total: str | None = None
+    invoice_total_counted: str | None = None
+    paid_total: str | None = None
+    paid_total_counted: str | None = None
+    eligible_items: str | None = None  # programmes that count items (Shenzhen): after pro rata and caps
+    recognised: str = "0.00"
+    excluded_by: tuple[str, ...] = ()
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+
+
+class Assessment(_Frozen):
+    """The rule pack's result for a submission: per-contract amounts and verdicts, totals, subsidy and verdict."""
+
+    programme: str
+    pack_version: str
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    recognised_total: str
+    subsidy: str
+    contracts: tuple[ContractAssessment, ...] = ()
+    unassigned: tuple[str, ...] = ()  # documents that belong to no contract (e.g. a commitment letter)
 
 
 class StageTiming(_Frozen):
@@ -281,6 +348,7 @@ class Report(_Frozen):
     generated_at: datetime
     submission: Submission
     findings: tuple[Finding, ...] = ()
+    assessment: Assessment | None = None  # set by a rule pack run (``evidence check``)
     errors: tuple[FileError, ...] = ()
     ocr_engine: str | None = None
     timings: tuple[StageTiming, ...] = ()

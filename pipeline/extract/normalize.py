@@ -229,7 +229,10 @@ def invoice_code(s: str | None) -> str | None:
 
 
 def invoice_number(s: str | None) -> str | None:
-    m = re.search(r"(?<!\d)(\d{20}|\d{8})(?!\d)", re.sub(r"\s", "", nfkc(s)))
+    """An 8-digit (paper, e-invoice) or 20-digit (数电票) number; else the digit run as printed (9-19 digits), so that
+    the format check (X-07) sees a malformed number instead of a missing one."""
+    t = re.sub(r"\s", "", nfkc(s))
+    m = re.search(r"(?<!\d)(\d{20}|\d{8})(?!\d)", t) or re.search(r"(?<!\d)(\d{9,19})(?!\d)", t)
     return m.group(1) if m else None
 
 

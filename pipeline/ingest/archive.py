@@ -9,6 +9,8 @@ Member names of zips made on Chinese Windows (GBK without the UTF-8 flag) are de
 
 from __future__ import annotations
 
+import fnmatch
+
 import hashlib
 import io
 import zipfile
@@ -127,12 +129,15 @@ def _walk(path: Path) -> Iterator[Path]:
         yield path
 
 
-def collect(paths: Iterable[str | Path], limits: ArchiveLimits | None = None) -> tuple[list[InputFile], list[InputError]]:
+def collect(paths: Iterable[str | Path], limits: ArchiveLimits | None = None, exclude: Iterable[str] = ()
+            ) -> tuple[list[InputFile], list[InputError]]:
     """All input files under ``paths``, zips expanded; and the errors of paths or archives that could not be read.
 
     File ids are paths relative to the folder given (or the file's name), so a report names files as the user knows
-    them; an archive's members are ``archive.zip/inner/path``.
+    them; an archive's members are ``archive.zip/inner/path``. Files whose id matches one of the ``exclude`` glob
+    patterns (``manifest.json``, ``labels/*``) are left out.
     """
+    exclude = tuple(exclude)
     limits = limits or ArchiveLimits()
     roots = [Path(p) for p in paths]
     files: list[InputFile] = []
@@ -150,6 +155,8 @@ def collect(paths: Iterable[str | Path], limits: ArchiveLimits | None = None) ->
             while file_id in seen:
                 file_id, n = f"{base}#{n}", n + 1
             seen.add(file_id)
+            if any(fnmatch.fnmatchcase(file_id, pat) for pat in exclude):
+                continue
             try:
                 data = path.read_bytes()
             except OSError as exc:

@@ -26,6 +26,7 @@ from pipeline.config import OcrConfig, Settings
 from pipeline.errors import ModelError
 from pipeline.ocr.base import OcrLine, nfkc
 from pipeline.ocr.geometry import Quad, as_bgr, crop_quad, is_blank, reading_order
+from pipeline.ocr.lattice import Lattice, from_probs
 from pipeline.ocr.ppocr import (
     CLS_BATCH, CLS_THRESH, Reading, cls_blob, crowded_groups, ctc_decode, db_boxes, det_blob, det_input_size,
     group_steps, plan_batches, rec_blob, rec_rows, rec_width, splice,
@@ -120,6 +121,20 @@ class RapidOcrEngine:
     def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         # Crops from elsewhere have unknown margins around the text: read them at full height, as PaddleOCR does.
         return self._read([as_bgr(c) for c in crops], 1.0)
+
+    def lattices(self, crops: Sequence[np.ndarray], k: int = 5) -> list[Lattice]:
+        """Top-``k`` CTC lattices of single-line crops read at full height, in one recogniser pass: what a candidate
+        text is verified against later (:func:`pipeline.ocr.lattice.spot`), e.g. a party's name against a seal's arc."""
+        crops = [as_bgr(c) for c in crops]
+        out: list[Lattice] = [()] * len(crops)
+        ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+        for batch in plan_batches(ratios, self.config.rec_batch_size):
+            blob = rec_blob([crops[i] for i in batch], min_ratio=self.tuning.min_ratio, text_fill=1.0,
+                            width_scale=self.tuning.width_scale)
+            preds = self._rec.run(None, {"x": blob})[0]
+            for i, p in zip(batch, preds):
+                out[i] = from_probs(p, self._charset, k)
+        return out
 
     # -- steps
 

@@ -1,0 +1,151 @@
+"""What the rules read: typed documents seen as field values with their regions, and names compared as reviewers do.
+
+A :class:`Value` is one field of one document (value, region, confidence, whether it was read by OCR); every finding
+builds its :class:`pipeline.types.Observation` from it, so every finding points at the page and box it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from rapidfuzz import fuzz
+
+from pipeline.extract import normalize as N
+from pipeline.types import DocType, Document, Field, Observation, PageKind, Region, Seal
+
+CENT = Decimal("0.01")
+
+
+def money(value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return None
+
+
+def fmt(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One field of one document."""
+
+    document: "Doc"
+    name: str
+    value: str | None
+    region: Region | None
+    confidence: float
+    ocr: bool  # read by OCR (a misread is possible) rather than from a text layer, OFD data or embedded data
+
+    def observation(self, label: str) -> Observation:
+        return Observation(label=label, value=self.value, source="doc", document=self.document.id, field=self.name,
+                           region=self.region, confidence=round(self.confidence, 3))
+
+
+class Doc:
+    """A typed document with its fields by name (first occurrence wins, as in FIELDS.md) and its items."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.id = document.id
+        self.type = document.doc_type
+        self.file_id = document.file_id
+        self._fields: dict[str, Field] = {}
+        items: dict[int, dict[str, Field]] = {}
+        for f in document.fields:
+            if f.name.startswith("items."):
+                _, i, key = f.name.split(".", 2)
+                items.setdefault(int(i), {})[key] = f
+            else:
+                self._fields.setdefault(f.name, f)
+        self.items = [items[i] for i in sorted(items)]
+        self.ocr = any(p.kind == PageKind.scanned for p in document.pages)
+
+    def __repr__(self) -> str:
+        return f"Doc({self.id!r}, {self.type.value})"
+
+    def get(self, name: str) -> Value:
+        f = self._fields.get(name)
+        if f is None:
+            return Value(self, name, None, None, 0.0, self.ocr)
+        return Value(self, name, f.value, f.region, f.confidence, self.ocr and f.provenance.stage != "embedded")
+
+    def __getitem__(self, name: str) -> str | None:
+        f = self._fields.get(name)
+        return None if f is None else f.value
+
+    def item_value(self, index: int, key: str) -> Value:
+        f = self.items[index].get(key)
+        name = f"items.{index}.{key}"
+        if f is None:
+            return Value(self, name, None, None, 0.0, self.ocr)
+        return Value(self, name, f.value, f.region, f.confidence, self.ocr)
+
+    @property
+    def seals(self) -> tuple[Seal, ...]:
+        return self.document.seals
+
+    def seal_region(self, seal: Seal) -> Region:
+        return Region(file_id=self.file_id, page=seal.page, bbox=seal.bbox)
+
+    def page_region(self, page: int = 0) -> Region | None:
+        if not self.document.pages:
+            return None
+        p = self.document.pages[min(page, len(self.document.pages) - 1)]
+        from pipeline.types import BBox
+
+        return Region(file_id=self.file_id, page=p.index, bbox=BBox(x0=0, y0=0, x1=p.width, y1=p.height))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.document.pages)
+
+    def is_(self, *types: DocType) -> bool:
+        return self.type in types
+
+
+# -- names -----------------------------------------------------------------------------------------------------------
+
+_REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}(?:省|市|自治区|特别行政区))+")
+_BRACKETED_REGION = re.compile(r"\(([\u4e00-\u9fff]{2,3})(?:省|市)?\)")
+
+
+def name_key(name: str | None) -> str:
+    """A company name as compared: NFKC (full-width brackets become half-width), whitespace and punctuation dropped."""
+    t = N.company(name) or ""
+    return re.sub(r"[\s·•.,，、:：\"'“”‘’]", "", t)
+
+
+def _without_region(key: str) -> str:
+    key = _REGION_PREFIX.sub("", key)
+    return _BRACKETED_REGION.sub("", key)
+
+
+def name_score(a: str | None, b: str | None) -> float:
+    """Character-level similarity in [0, 100] of two company names after normalisation.
+
+    A region prefix printed on one side only (北京市华景… vs 华景…, or 华景(北京)…) does not count against the match.
+    rapidfuzz's ``ratio`` works on characters, which suits Chinese (its word scorers split on spaces)."""
+    ka, kb = name_key(a), name_key(b)
+    if not ka or not kb:
+        return 0.0
+    if ka == kb:
+        return 100.0
+    score = fuzz.ratio(ka, kb)
+    ra, rb = _without_region(ka), _without_region(kb)
+    if ra and rb and (ra != ka or rb != kb):
+        score = max(score, fuzz.ratio(ra, rb))
+    return round(score, 1)
+
+
+def tax_id_valid(value: str | None) -> bool:
+    return N.uscc_valid(value)
+
+
+def amount_words(value: str | None) -> Decimal | None:
+    return money(N.amount_upper(value)) if value else None
