@@ -7,6 +7,7 @@ its pages) becomes a :class:`FileError` in the report and the rest of the submis
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,11 +17,14 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.config import PipelineConfig, Settings
-from pipeline.errors import InputError, PipelineError, StageError
+from pipeline.errors import ConfigError, InputError, PipelineError, StageError
 from pipeline.extract import DocumentStage
 from pipeline.ingest import Ingestor, InputFile, collect
+from pipeline.ingest.colour import colour_mode
 from pipeline.ocr.base import get_engine
 from pipeline.ocr.reader import PageReader
+from pipeline.rules import Intake, RuleEngine, load_intake, load_pack
+from pipeline.rules.intake import MANIFEST_NAME, find_intake
 from pipeline.seals import SealStage
 from pipeline.types import Document, FileError, Page, Provenance, Report, StageTiming, Submission
 
@@ -59,6 +63,8 @@ class Pipeline:
         self.reader = PageReader(self.engine, self.config, self.settings)
         self.seals = SealStage(self.engine, self.config.seals)
         self.documents = DocumentStage()
+        self._rule_engines: dict[tuple, RuleEngine] = {}
+        self._lock = threading.Lock()
 
     # -- one file -------------------------------------------------------------------------------------------------
     def read_file(self, item: InputFile, progress: ProgressFn | None = None) -> tuple[Document, _Timer]:
@@ -79,8 +85,9 @@ class Pipeline:
                 t0 = time.perf_counter()
                 image = read.image if read.image is not None else raster.image()
                 seals = self.seals(image, read.page) if image is not None else ()
+                colour = colour_mode(image) if image is not None else None
                 timer.add("seals", time.perf_counter() - t0, 1)
-                pages.append(read.page.model_copy(update={"seals": seals}))
+                pages.append(read.page.model_copy(update={"seals": seals, "colour": colour}))
                 if progress:
                     progress(item.source.id, index, loaded.page_count)
         finally:
@@ -110,10 +117,11 @@ class Pipeline:
         submission_id: str | None = None,
         progress: ProgressFn | None = None,
         workers: int = 1,
+        exclude: Iterable[str] = (),
     ) -> Report:
         paths = list(paths)
         t0 = time.perf_counter()
-        files, collect_errors = collect(paths, self.config.ingest.archive)
+        files, collect_errors = collect(paths, self.config.ingest.archive, exclude=exclude)
         timer = _Timer()
         timer.add("collect", time.perf_counter() - t0)
         errors = [FileError(file=e.file, error=type(e).__name__, message=e.reason, stage="collect") for e in collect_errors]
@@ -121,6 +129,46 @@ class Pipeline:
             raise collect_errors[0]
         sid = submission_id or (Path(paths[0]).name if len(paths) == 1 else "submission")
         return self.analyze_files(files, sid, errors=errors, timer=timer, progress=progress, workers=workers)
+
+    # -- a submission through a rule pack -------------------------------------------------------------------------
+    def rules(self, programme: str, reference_dir: str | Path | None = None) -> RuleEngine:
+        """The rule engine of a programme's pack, loaded and validated once per process."""
+        reference_dir = reference_dir or self.settings.reference_dir
+        key = (programme, str(reference_dir) if reference_dir else None)
+        with self._lock:
+            engine = self._rule_engines.get(key)
+            if engine is None:
+                engine = self._rule_engines[key] = RuleEngine(load_pack(programme, reference_dir))
+            return engine
+
+    def check(
+        self,
+        folder: str | Path,
+        programme: str | None = None,
+        intake: Intake | str | Path | None = None,
+        reference_dir: str | Path | None = None,
+        exclude: Iterable[str] = (),
+        progress: ProgressFn | None = None,
+        workers: int = 1,
+        submission_id: str | None = None,
+    ) -> Report:
+        """A submission (folder, zip or file) read, bundled by contract and run through its programme's rule pack.
+
+        The intake manifest is ``intake`` or the folder's ``manifest.json`` when there is one (it is not evidence, so it
+        is not read as a file); the programme is ``programme`` or the manifest's."""
+        folder = Path(folder)
+        if intake is None and folder.is_dir() and find_intake(folder):
+            intake = find_intake(folder)
+        if isinstance(intake, (str, Path)):
+            intake = load_intake(intake)
+        intake = intake or Intake()
+        programme = programme or intake.programme
+        if not programme:
+            raise ConfigError(f"{folder}: no programme given (--program) and none in the intake manifest")
+        engine = self.rules(programme, reference_dir)  # a bad pack fails before any OCR is spent
+        report = self.analyze([folder], submission_id=submission_id, progress=progress, workers=workers,
+                              exclude=(MANIFEST_NAME, *exclude))
+        return assess(report, engine, intake)
 
     def analyze_files(
         self,
@@ -164,6 +212,15 @@ class Pipeline:
             ocr_engine=f"{self.engine.name} {self.engine.version}",
             timings=timer.timings(),
         )
+
+
+def assess(report: Report, engine: RuleEngine, intake: Intake | None = None) -> Report:
+    """The report with the rule pack's findings and assessment; no OCR. Use it to re-run the rules on a saved report
+    whose fields a reviewer corrected."""
+    findings, assessment, seconds = engine.assess(report.submission.documents, intake)
+    timings = tuple(t for t in report.timings if t.stage != "rules") + (StageTiming(stage="rules",
+                                                                                    seconds=round(seconds, 4)),)
+    return report.model_copy(update={"findings": findings, "assessment": assessment, "timings": timings})
 
 
 def _file_error(item: InputFile, exc: Exception) -> FileError:
