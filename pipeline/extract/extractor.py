@@ -2,7 +2,8 @@
 
 Built once (specs loaded and regexes compiled); each call is a pure function of its inputs, safe from any thread.
 Order of sources per field: embedded invoice data (digital fast path, no OCR), label -> value in the layout, document
-patterns. Items are flat fields ``items.<i>.name|amount|tax_rate`` (each with its own region)."""
+patterns. Items are flat fields ``items.<i>.<key>`` (each with its own region): ``name|amount|tax_rate`` on invoices,
+the keys of :data:`pipeline.extract.contract_items.KEYS` on contracts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from pipeline.extract import embedded as E
 from pipeline.extract import normalize as N
+from pipeline.extract.contract_items import KEYS as CONTRACT_ITEM_KEYS
+from pipeline.extract.contract_items import read_items
 from pipeline.extract.kinds import copy_type, invoice_kind, page_copy_text
 from pipeline.extract.layout import Hit, Line, lines_of, merge_split_labels, union, value_after_label
 from pipeline.extract.signals import Signal, field_signals, metadata_signals
@@ -71,7 +74,7 @@ class Extractor:
         if spec.doc_type == "invoice":
             fields += _invoice_extras(pages, lines, embedded, file_id)
         if spec.doc_type == "contract":
-            fields = _contract_categories(fields, lines, pages, file_id)
+            fields = _contract_categories(fields, lines, pages, file_id) + _contract_items(lines, pages, file_id)
         return tuple(f for f in _derive(fields) if not f.name.startswith("_"))
 
     def signals(self, fields: tuple[Field, ...], metadata: tuple[KeyValue, ...] = ()) -> tuple[Signal, ...]:
@@ -187,6 +190,18 @@ def _invoice_extras(pages, lines: list[Line], embedded, file_id: str) -> list[Fi
         for k in ("name", "amount", "tax_rate"):
             out.append(Field(name=f"items.{i}.{k}", value=getattr(row, k), raw=getattr(row, k),
                              confidence=round(row.confidence, 4), region=region, provenance=_TABLE_PROV))
+    return out
+
+
+def _contract_items(lines: list[Line], pages, file_id: str) -> list[Field]:
+    out = []
+    for i, item in enumerate(read_items(lines)):
+        for k in CONTRACT_ITEM_KEYS:
+            c = item[k]
+            box = [l.bbox for l in c.lines if c.lines and l.page == c.lines[0].page]
+            region = Region(file_id=file_id, page=pages[c.lines[0].page].index, bbox=union(box)) if box else None
+            out.append(Field(name=f"items.{i}.{k}", value=c.value, raw=c.raw, confidence=round(c.confidence, 4),
+                             region=region, provenance=_DERIVED_PROV if c.derived else _TABLE_PROV))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Tables read from the layout: invoice goods lines (name, amount, tax rate) and contract item lists.
+"""Tables read from the layout: invoice goods lines (name, amount, tax rate) and the grid that contract item lists
+(:mod:`pipeline.extract.contract_items`) are read from.
 
 Columns come from the header row (项目名称 / 金额 / 税率 ...); each row is anchored on a value in the amount column;
 name lines between two anchors belong to the upper one (names wrapped over lines are joined)."""
@@ -9,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract import normalize as N
-from pipeline.extract.layout import Line
+from pipeline.extract.layout import Line, same_row, union
 
 _NAME_H = re.compile(r"(项目名称|货物或应税劳务|服务名称|产品名称|货物名称|名称)")
 _AMOUNT_H = re.compile(r"^金额")
@@ -28,13 +29,49 @@ class Row:
     confidence: float
 
 
-def _header(lines: list[Line]) -> tuple[Line, Line, Line | None, list[Line]] | None:
-    for i, l in enumerate(lines):
-        m = _NAME_H.search(l.text)
+@dataclass(frozen=True)
+class Grid:
+    """A table found by its header row: the header cells left to right, the body lines (below the header, above the
+    合计 row) and the column each body line falls in (:meth:`column`)."""
+
+    name_h: Line
+    amount_h: Line
+    rate_h: Line | None
+    cols: tuple[Line, ...]  # header cells, left to right
+    body: tuple[Line, ...]
+    bounds: tuple[float, ...]  # column i spans bounds[i-1] .. bounds[i] (midpoints between header centres)
+    strict: bool = False  # contract tables: see find_grid
+    total: tuple[Line, ...] = ()  # the 合计 row below the body (its label first), if any
+
+    def header(self, pattern: re.Pattern) -> Line | None:
+        return next((c for c in self.cols if pattern.search(c.text)), None)
+
+    def column(self, l: Line) -> Line:
+        k = self.cols.index(self.name_h)
+        left = self.cols[k - 1] if self.strict and k > 0 else None
+        if left is not None:  # strict: a name starts right of the header before it, however far it runs right
+            if l.bbox.x0 < self.name_h.bbox.x1 and l.bbox.center[0] > left.bbox.x1 + 0.25 * left.h:
+                return self.name_h
+        elif l.bbox.x0 < self.name_h.bbox.x1 and l.bbox.x1 > self.name_h.bbox.x0 - 3 * self.name_h.h:
+            return self.name_h  # a name starts under its header, however far it runs right
+        cx = l.bbox.center[0]
+        col = self.cols[sum(1 for b in self.bounds if cx > b)]
+        if col is self.rate_h and N.tax_rate(l.text) is None and "*" not in l.text:
+            # a right-aligned amount reaching under the rate header: the nearest other column
+            col = min((c for c in self.cols if c is not self.rate_h), key=lambda c: abs(c.bbox.center[0] - cx))
+        return col
+
+
+def _header(lines: list[Line], amount_h: re.Pattern, name_h: re.Pattern, strict: bool,
+            start: int = 0) -> tuple[Line, Line, Line | None, list[Line]] | None:
+    for i, l in enumerate(lines[start:], start):
+        m = name_h.search(l.text)
         if not m or (len(l.text) > 12 and m.start() > 0) or len(l.text) > 30:
             continue
         row = [x for x in lines if x.page == l.page and abs(x.bbox.center[1] - l.bbox.center[1]) < 0.8 * l.h]
-        amount = next((x for x in row if _AMOUNT_H.search(x.text)), None)
+        if strict:
+            row = _stacked(lines, l)
+        amount = next((x for x in row if amount_h.search(x.text)), None)
         if amount is None:
             continue
         rate = next((x for x in row if _RATE_H.search(x.text)), None)
@@ -42,34 +79,89 @@ def _header(lines: list[Line]) -> tuple[Line, Line, Line | None, list[Line]] | N
     return None
 
 
-def read_table(lines: list[Line]) -> list[Row]:
-    head = _header(lines)
+def find_grid(lines: list[Line], amount_h: re.Pattern = _AMOUNT_H, end: re.Pattern = _END,
+              name_h: re.Pattern = _NAME_H, strict: bool = False, start: int = 0) -> Grid | None:
+    """The first table whose header row (a name header and an amount header on one row) is at or after ``start``.
+
+    ``strict`` (contract tables): header cells printed over two lines ("单价" over "(元)") are one cell, and names are
+    the lines right of the header before the name header (序号), so a short name far left of a centred header is
+    still a name and a row number under 序号 is not."""
+    head = _header(lines, amount_h, name_h, strict, start)
     if head is None:
-        return []
-    name_h, amount_h, rate_h, header_row = head
-    page = name_h.page
-    end_y = min((l.bbox.y0 for l in lines if l.page == page and l.bbox.y0 > name_h.bbox.y1 and _END.match(l.text)),
-                default=float("inf"))
-    body = [l for l in lines if l.page == page and name_h.bbox.y1 - 0.2 * name_h.h < l.bbox.center[1] < end_y
-            and l not in header_row]
-    body = [part for l in body for part in _split_joined(l)]
+        return None
+    name, amount, rate_h, header_row = head
+    if strict:  # header cells printed over two lines are in the row as one joined line: their parts are not body
+        parts = [l for l in lines if l.page == name.page and any(_within(l, c) for c in header_row)]
+        name = next(c for c in header_row if _within(name, c))
+    else:
+        parts = header_row
     cols = sorted(header_row, key=lambda x: x.bbox.center[0])
-
+    body, total = _body(lines, name.page, name.bbox.y1 - 0.2 * name.h, end, parts)
     centers = [c.bbox.center[0] for c in cols]
-    bounds = [(a + b) / 2 for a, b in zip(centers, centers[1:])]  # column i spans bounds[i-1] .. bounds[i]
+    bounds = tuple((a + b) / 2 for a, b in zip(centers, centers[1:]))
+    return Grid(name, amount, rate_h, tuple(cols), body, bounds, strict, total)
 
-    def column(l: Line) -> Line:
-        if l.bbox.x0 < name_h.bbox.x1 and l.bbox.x1 > name_h.bbox.x0 - 3 * name_h.h:
-            return name_h  # a name starts under its header, however far it runs right
-        cx = l.bbox.center[0]
-        col = cols[sum(1 for b in bounds if cx > b)]
-        if col is rate_h and N.tax_rate(l.text) is None and "*" not in l.text:
-            # a right-aligned amount reaching under the rate header: the nearest other column
-            col = min((c for c in cols if c is not rate_h), key=lambda c: abs(c.bbox.center[0] - cx))
-        return col
 
+def continued(grid: Grid, lines: list[Line], page: int, end: re.Pattern = _END) -> Grid:
+    """The same table's rows at the top of ``page`` (a table that runs on to the next page without its header)."""
+    body, total = _body(lines, page, float("-inf"), end, [])
+    return Grid(grid.name_h, grid.amount_h, grid.rate_h, grid.cols, body, grid.bounds, grid.strict, total)
+
+
+def _body(lines: list[Line], page: int, top: float, end: re.Pattern,
+          header_row: list[Line]) -> tuple[tuple[Line, ...], tuple[Line, ...]]:
+    """The lines of ``page`` below ``top`` and above the 合计 row, and that row (its label first)."""
+    end_line = min((l for l in lines if l.page == page and l.bbox.y0 > top and end.match(l.text)),
+                   key=lambda l: l.bbox.y0, default=None)
+    end_y = end_line.bbox.y0 if end_line is not None else float("inf")
+    body = [l for l in lines if l.page == page and top < l.bbox.center[1] < end_y and l not in header_row]
+    body = [part for l in body for part in _split_joined(l)]
+    total = (end_line,) + tuple(l for l in lines if l is not end_line and same_row(l, end_line)
+                                and l.bbox.x0 > end_line.bbox.x1) if end_line is not None else ()
+    return tuple(body), total
+
+
+def _stacked(lines: list[Line], name: Line) -> list[Line]:
+    """The header cells on the row of ``name``: a line on the row, or lines stacked in one column and centred on the
+    row ("单价" over "(元)", "总价(人民币/" over "元)"), joined top to bottom. A body line just under a single-line
+    header is not part of it (the stack would not be centred)."""
+    cy = name.bbox.center[1]
+    near = sorted((l for l in lines if l.page == name.page and abs(l.bbox.center[1] - cy) < 1.2 * name.h
+                   and l.bbox.width < 10 * name.h), key=lambda l: l.bbox.x0)  # not the sentence above the table
+    groups: list[list[Line]] = []
+    for l in near:
+        g = next((g for g in groups if any(_overlap_x(l, x) for x in g)), None)
+        if g is None:
+            groups.append([l])
+        else:
+            g.append(l)
+    out = []
+    for g in groups:
+        g.sort(key=lambda l: l.bbox.y0)
+        stacked = all(b.bbox.y0 > a.bbox.center[1] for a, b in zip(g, g[1:]))
+        if len(g) > 1 and stacked and abs(union([l.bbox for l in g]).center[1] - cy) < 0.3 * name.h:
+            out.append(Line("".join(l.text for l in g), "".join(l.raw for l in g), union([l.bbox for l in g]),
+                            min(l.confidence for l in g), g[0].page))
+        else:
+            out += [l for l in g if abs(l.bbox.center[1] - cy) < 0.8 * name.h]
+    return out
+
+
+def _overlap_x(a: Line, b: Line) -> bool:
+    return min(a.bbox.x1, b.bbox.x1) - max(a.bbox.x0, b.bbox.x0) > 0.3 * min(a.bbox.width, b.bbox.width)
+
+
+def _within(part: Line, cell: Line) -> bool:
+    return cell.bbox.x0 <= part.bbox.center[0] <= cell.bbox.x1 and cell.bbox.y0 <= part.bbox.center[1] <= cell.bbox.y1
+
+
+def read_table(lines: list[Line]) -> list[Row]:
+    grid = find_grid(lines)
+    if grid is None:
+        return []
+    name_h, amount_h, rate_h, body, column = grid.name_h, grid.amount_h, grid.rate_h, grid.body, grid.column
     anchors = sorted((l for l in body if column(l) is amount_h and N.amount(l.text)), key=lambda l: l.bbox.y0)
-    cat_h = next((c for c in cols if c.text.startswith("类别")), None)
+    cat_h = next((c for c in grid.cols if c.text.startswith("类别")), None)
     owner: dict[int, list[Line]] = {k: [] for k in range(len(anchors))}
     for l in body:
         if column(l) is not name_h or not anchors:
