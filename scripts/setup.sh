@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-APT_PACKAGES=(fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils)
+# chromium: the HTML report is tested in a real headless browser (tests/integration/test_report_scenario.py)
+APT_PACKAGES=(fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -17,7 +18,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "setup: missing Debian packages ${missing[*]} (fonts for fixtures, tesseract baseline, poppler renderer);" \
+    echo "setup: missing Debian packages ${missing[*]} (fonts for fixtures, tesseract baseline, poppler renderer, chromium for the report test);" \
          "install them with: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
