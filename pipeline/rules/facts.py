@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from rapidfuzz import fuzz
@@ -101,7 +102,7 @@ class Doc:
 
         return Region(file_id=self.file_id, page=p.index, bbox=BBox(x0=0, y0=0, x1=p.width, y1=p.height))
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "\n".join(p.text for p in self.document.pages)
 
@@ -115,6 +116,7 @@ _REGION_PREFIX = re.compile(r"^(?:[\u4e00-\u9fff]{2,3}(?:省|市|自治区|特�
 _BRACKETED_REGION = re.compile(r"\(([\u4e00-\u9fff]{2,3})(?:省|市)?\)")
 
 
+@lru_cache(maxsize=8192)
 def name_key(name: str | None) -> str:
     """A company name as compared: NFKC (full-width brackets become half-width), whitespace and punctuation dropped."""
     t = N.company(name) or ""
@@ -126,6 +128,7 @@ def _without_region(key: str) -> str:
     return _BRACKETED_REGION.sub("", key)
 
 
+@lru_cache(maxsize=8192)
 def name_score(a: str | None, b: str | None) -> float:
     """Character-level similarity in [0, 100] of two company names after normalisation.
 
