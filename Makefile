@@ -6,7 +6,7 @@ setup:
 
 # Runs the main job on the demo submission shipped in fixtures/demo.
 demo: setup
-	.venv/bin/evidence analyze fixtures/demo --json out/demo-report.json
+	.venv/bin/evidence check fixtures/demo --out out/demo
 
 # Runs the whole test suite (unit, integration with the real models).
 test: setup

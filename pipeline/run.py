@@ -121,6 +121,8 @@ class Pipeline:
     ) -> Report:
         paths = list(paths)
         t0 = time.perf_counter()
+        # a submission folder's intake manifest is metadata, not evidence
+        exclude = (MANIFEST_NAME, *exclude)
         files, collect_errors = collect(paths, self.config.ingest.archive, exclude=exclude)
         timer = _Timer()
         timer.add("collect", time.perf_counter() - t0)
@@ -167,7 +169,7 @@ class Pipeline:
             raise ConfigError(f"{folder}: no programme given (--program) and none in the intake manifest")
         engine = self.rules(programme, reference_dir)  # a bad pack fails before any OCR is spent
         report = self.analyze([folder], submission_id=submission_id, progress=progress, workers=workers,
-                              exclude=(MANIFEST_NAME, *exclude))
+                              exclude=exclude)
         return assess(report, engine, intake)
 
     def analyze_files(

@@ -736,6 +736,9 @@ def reference(plans: list[Plan]) -> dict[str, dict]:
         pilot.append({"name": p0.name, "tax_id": p0.tax_id, "industry": "precision_instruments",
                       "batch": "第三批增补企业名录"})
     earlier = company(rng, "buyer", 0)
+    # the applicant of the demo submission (fixtures/demo, scripts/make_demo.py)
+    srdi.append({"name": "北京精工智能制造有限公司", "tax_id": "91110108MA01ABCD5T", "status": "专精特新中小企业",
+                 "valid_from": "2023-01-01", "valid_until": "2026-12-31"})
     return {
         "shenzhen-2025-catalogue.json": {
             "title": "深圳市中小企业数字化转型城市试点数字化服务商及产品名录（虚构）",
