@@ -10,11 +10,14 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
 COPY models ./models
+# Fictional reference lists for the demo; mount the programme office's lists and point EVIDENCE_REFERENCE_DIR at them.
+COPY fixtures/reference ./reference
 # The OCR models (PP-OCR ONNX files) come inside the rapidocr wheel; models/manifest.toml pins their sha256.
 RUN pip install --no-cache-dir . \
  && useradd --create-home --uid 10001 evidence
 
 ENV EVIDENCE_MODELS_DIR=/app/models \
+    EVIDENCE_REFERENCE_DIR=/app/reference \
     OMP_THREAD_LIMIT=1 \
     PYTHONUNBUFFERED=1
 USER evidence
