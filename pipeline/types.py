@@ -156,6 +156,9 @@ class Seal(_Frozen):
     owner_confidence: Confidence = PydField(default=0.0, ge=0.0, le=1.0)
     texts: tuple[str, ...] = ()  # the words read on the seal, the evidence for type and owner
     cross_page: bool = False  # a slice of a cross-page seal (骑缝章) at a page edge
+    # The recogniser's top characters per time step along the owner's arc (pipeline/ocr/lattice.py): a party's name is
+    # verified against it by the rules (X-02, BJ-10), which a misread of the owner text does not defeat.
+    owner_lattice: tuple[tuple[float, tuple[tuple[str, float], ...]], ...] | None = None
     provenance: Provenance
 
 

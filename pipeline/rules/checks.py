@@ -20,7 +20,9 @@ from pipeline.rules.bundle import Bundle
 from pipeline.rules.engine import (
     Context, CountedItem, Outcome, contract_items, failed, passed, review, subsidy_of, worst,
 )
-from pipeline.rules.facts import CENT, Doc, Value, amount_words, fmt, money, name_score, tax_id_valid
+from pipeline.rules.facts import (
+    CENT, Doc, Value, amount_words, fmt, money, name_key, name_score, seal_owner_score, tax_id_valid,
+)
 from pipeline.rules.pack import FieldRef, Params, Rule, check, parse_date
 from pipeline.types import DocType, Observation, SealType
 
@@ -402,6 +404,11 @@ def _colourless(d: Doc) -> str | None:
     return None
 
 
+def _legible_owner(seal) -> bool:
+    """An owner text long enough to stand for an organisation (a read of one or two characters is noise)."""
+    return len(name_key(seal.owner)) >= 6
+
+
 def _seal_obs(d: Doc, seal) -> Observation:
     return Observation(label=f"{_SEAL_WORDS[seal.type]} ({seal.type.value}) on {d.id} page {seal.page + 1}",
                        value=seal.owner, source="doc", document=d.id, field="seals", region=d.seal_region(seal),
@@ -424,12 +431,12 @@ def seal_owners(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
             if s.type not in _ORG_SEALS or s.cross_page:
                 continue
             ob = _seal_obs(d, s)
-            if not s.owner:
-                outs.append(review(f"owner of the {_SEAL_WORDS[s.type]} on {d.id} not read", [ob]))
-                continue
-            score, who = max(((name_score(s.owner, n), lab) for n, lab in names), default=(0.0, None))
+            score, how, who = max(((*seal_owner_score(s, n), lab) for n, lab in names), default=(0.0, "", ""))
             if score >= p.owner_threshold:
-                outs.append(passed(f"seal of {who} on {d.id}", [ob], score=score, threshold=p.owner_threshold))
+                outs.append(passed(f"seal of {who} on {d.id} ({how})", [ob], score=score, threshold=p.owner_threshold))
+            elif not _legible_owner(s):
+                outs.append(review(f"owner of the {_SEAL_WORDS[s.type]} on {d.id} not legible "
+                                   f"({s.owner or 'nothing read'})", [ob], score=score, threshold=p.owner_threshold))
             else:
                 outs.append(failed(f"the {_SEAL_WORDS[s.type]} on {d.id} belongs to {s.owner!r}, not to a party",
                                    [ob] + [r[0].observation(r[2]) for r in refs], score=score,
@@ -457,7 +464,7 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     seals = [(d, s) for d in docs for s in d.seals if s.type not in (SealType.bank, SealType.supervision)]
     outs = []
     for name, _, label in refs:
-        mine = [(d, s, name_score(s.owner, name.value)) for d, s in seals if s.owner and name.value]
+        mine = [(d, s, seal_owner_score(s, name.value)[0]) for d, s in seals if name.value]
         mine = [(d, s, sc) for d, s, sc in mine if sc >= p.owner_threshold]
         good = [(d, s, sc) for d, s, sc in mine if s.type == p.required and s.type_confidence >= p.min_type_confidence]
         obs = [name.observation(label)]
@@ -480,9 +487,9 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
             outs.append(review(f"the type of {label}'s seal on {d.id} could not be read with confidence "
                                f"({s.type.value}, {s.type_confidence:.2f})", obs + [_seal_obs(d, s)]))
             continue
-        unread = [(d, s) for d, s in seals if not s.owner or s.type_confidence < p.min_type_confidence]
-        others = [(d, s) for d, s in seals if s.owner and s.type in _ORG_SEALS and s.type_confidence >=
-                  p.min_type_confidence and max(name_score(s.owner, r[0].value) for r in refs) < p.owner_threshold]
+        unread = [(d, s) for d, s in seals if not _legible_owner(s) or s.type_confidence < p.min_type_confidence]
+        others = [(d, s) for d, s in seals if _legible_owner(s) and s.type in _ORG_SEALS and s.type_confidence >=
+                  p.min_type_confidence and max(seal_owner_score(s, r[0].value)[0] for r in refs) < p.owner_threshold]
         if others and not unread:
             outs.append(failed(f"no seal of {label}; the organisation seals found belong to "
                                f"{', '.join(repr(s.owner) for _, s in others)}",

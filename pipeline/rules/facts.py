@@ -146,6 +146,26 @@ def name_score(a: str | None, b: str | None) -> float:
     return round(score, 1)
 
 
+# A party's name is verified on a seal's owner lattice when at least this share of its characters got probability
+# >= SEAL_CHAR_PROB where the alignment puts them (pipeline/ocr/lattice.py).
+SEAL_CHAR_PROB = 0.02
+
+
+def seal_owner_score(seal: Seal, name: str | None) -> tuple[float, str]:
+    """(score in [0, 100], how) of ``name`` as the owner of ``seal``: the better of the owner text's similarity and,
+    where the seal carries its owner lattice, the share of the name's characters the recogniser saw on the arc."""
+    if not name:
+        return 0.0, "no name"
+    text = name_score(seal.owner, name) if seal.owner else 0.0
+    if seal.owner_lattice:
+        from pipeline.ocr.lattice import spot
+
+        lat = round(100 * spot(seal.owner_lattice, name_key(name)).supported(SEAL_CHAR_PROB), 1)
+        if lat > text:
+            return lat, "verified on the arc"
+    return text, "owner text"
+
+
 def tax_id_valid(value: str | None) -> bool:
     return N.uscc_valid(value)
 

@@ -200,3 +200,31 @@ def test_rules_take_milliseconds_for_ten_contracts(beijing):
     per_contract = sum(r.scope == "contract" for r in beijing.pack.rules)
     assert per_contract == 16 and len(findings) == 7 + 16 * 10  # each contract-scoped rule once per contract
     # the timing target (<= 50 ms) is measured by scripts/bench_rules.py, not asserted here
+
+
+def _lattice(printed: str, misread: dict[int, str] | None = None):
+    """A lattice as the recogniser would leave it on a seal's arc: each printed character at 0.9, or, where misread,
+    the wrong character at 0.6 and the printed one at 0.1."""
+    steps = []
+    for i, ch in enumerate(printed):
+        if misread and i in misread:
+            steps.append((0.3, ((misread[i], 0.6), (ch, 0.1))))
+        else:
+            steps.append((0.1, ((ch, 0.9),)))
+        steps.append((1.0, ()))
+    return tuple(steps)
+
+
+def test_a_misread_seal_owner_is_verified_on_its_lattice_but_a_sister_company_is_not(beijing):
+    misread = seal("北京市鼎翰精窑机械有眼公司")  # three characters misread along the arc
+    misread = misread.model_copy(update={"owner_lattice": _lattice(A_NAME, {4: "翰", 7: "窑", 10: "眼"})})
+    docs = beijing_contract(acceptance_seals=[misread, seal(B_NAME)])
+    findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
+    assert outcome(findings, "BJ-10", "C1").status == "pass"
+    assert outcome(findings, "X-02", "C1").status == "pass" and "verified on the arc" in outcome(
+        findings, "X-02", "C1").message
+    sister_name = "北京市鼎瀚智能装备有限公司"
+    sister = seal(sister_name).model_copy(update={"owner_lattice": _lattice(sister_name)})
+    docs = beijing_contract(acceptance_seals=[sister, seal(B_NAME)])
+    findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
+    assert outcome(findings, "BJ-10", "C1").status == "fail" and outcome(findings, "X-02", "C1").status == "fail"
