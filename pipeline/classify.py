@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.extract.kinds import copy_type, invoice_kind, page_copy_text
+from pipeline.extract.kinds import kind_and_copy
 from pipeline.types import DocType, Page
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "extract" / "specs" / "doc_types.yaml"
@@ -99,9 +99,7 @@ class Classifier:
             conf = sum(c.confidence for c in typed) / len(typed)
             kind = copy = None
             if t == DocType.invoice:
-                head = "".join(l.text for l in pages[g[0]].lines)
-                kind = invoice_kind(head)
-                copy = copy_type(page_copy_text(pages[g[0]])) if kind in ("vat_special", "vat_normal") else None
+                kind, copy = kind_and_copy("".join(l.text for l in pages[g[0]].lines), pages[g[0]])
             spans.append(DocumentSpan(t, round(conf, 3), tuple(g), kind, copy))
         return spans
 

@@ -7,6 +7,8 @@ Both ``../shared/realdata`` and the generator's output (``scripts/generate.py``)
     python scripts/evaluate.py                       # realdata (if present) and a freshly generated set
     python scripts/evaluate.py --set realdata
     python scripts/evaluate.py --set /tmp/synth     # any labelled folder
+    python scripts/evaluate.py --set scenarios --reports DIR --out /tmp/scen.md   # fixtures/scenarios by variant,
+                                                     # from saved reports (check_scenarios.py --save-reports): no OCR
 
 What it measures is what the pipeline produces today; every metric a later stage will produce is listed as not yet
 measurable, with the stage it waits for, so the table grows as the stages land:
@@ -47,6 +49,7 @@ from pipeline.run import Pipeline  # noqa: E402
 from pipeline.types import Document  # noqa: E402
 
 REALDATA = REPO.parent / "shared" / "realdata"
+SCENARIOS = REPO / "fixtures" / "scenarios"
 # Fields whose value is a category the document does not print as such.
 NOT_PRINTED = {"invoice_kind", "copy_type", "conclusion", "items"}
 NOT_YET = [
@@ -153,80 +156,131 @@ def char_accuracy(truth: str, read: str) -> float:
     return 1.0 - Levenshtein.distance(truth, read) / max(1, len(truth))
 
 
-def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None) -> dict:
-    items = load_items(root)[:limit]
-    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    exact: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    covered: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    exact_by_legibility: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    doc_types = Tally()
-    by_legibility: dict[tuple[str, str], Tally] = defaultdict(Tally)
-    char_acc: list[float] = []
-    seconds = pages = 0.0
-    failures = []
-    for item in items:
-        inputs, errors = collect([item.root / item.file])
-        if errors or not inputs:
-            failures.append(f"{item.file}: {errors[0].reason if errors else 'nothing to read'}")
-            continue
-        t0 = time.perf_counter()
-        try:
-            documents = [doc for inp in inputs for doc in pipeline.process_file(inp)[0]]
-        except PipelineError as exc:
-            failures.append(f"{item.file}: {exc}")
-            continue
-        seconds += time.perf_counter() - t0
-        pages += sum(len(d.pages) for d in documents)
+@dataclass
+class Scores:
+    """What evaluate() and evaluate_scenarios() count, labelled document by labelled document."""
+
+    tallies: dict = field(default_factory=lambda: defaultdict(Tally))
+    exact: dict = field(default_factory=lambda: defaultdict(Tally))
+    covered: dict = field(default_factory=lambda: defaultdict(Tally))
+    exact_by_legibility: dict = field(default_factory=lambda: defaultdict(Tally))
+    doc_types: Tally = field(default_factory=Tally)
+    by_legibility: dict = field(default_factory=lambda: defaultdict(Tally))
+    char_acc: list = field(default_factory=list)
+    failures: list = field(default_factory=list)
+    seconds: float = 0.0
+    pages: float = 0.0
+
+    def add(self, item: Item, documents: list[Document]) -> None:
         for ldoc in item.docs:
             pred = match_document(ldoc, documents)
-            doc_types.total += 1
-            doc_types.found += pred is not None and pred.doc_type.value == ldoc.doc_type
+            self.doc_types.total += 1
+            self.doc_types.found += pred is not None and pred.doc_type.value == ldoc.doc_type
             if pred is not None and pred.doc_type.value != ldoc.doc_type:
-                doc_types.missed.append(f"{item.file}: {ldoc.doc_type} read as {pred.doc_type.value}")
+                self.doc_types.missed.append(f"{item.file}: {ldoc.doc_type} read as {pred.doc_type.value}")
             got = fields_dict(pred.fields) if pred is not None else {}
             for fname, value in ldoc.fields.items():
                 if value in (None, "", []):
                     continue
                 key = (ldoc.doc_type, fname)
                 ok = _same(got.get(fname), value)
-                for tally in (exact[key], exact_by_legibility[(ldoc.doc_type, item.legibility)]):
+                for tally in (self.exact[key], self.exact_by_legibility[(ldoc.doc_type, item.legibility)]):
                     tally.total += 1
                     tally.found += ok
-                covered[key].total += 1
-                covered[key].found += got.get(fname) not in (None, "", [])
+                self.covered[key].total += 1
+                self.covered[key].found += got.get(fname) not in (None, "", [])
                 if not ok:
-                    exact[key].missed.append(f"{item.file}: {value!r} read as {got.get(fname)!r}")
+                    self.exact[key].missed.append(f"{item.file}: {value!r} read as {got.get(fname)!r}")
             text = _doc_text(documents, ldoc.pages)
             for fname, value in ldoc.fields.items():
                 if value in (None, "") or fname in NOT_PRINTED:
                     continue
                 ok = findable(fname, value, text)
-                for tally in (tallies[(ldoc.doc_type, fname)], by_legibility[(ldoc.doc_type, item.legibility)]):
+                found = (self.tallies[(ldoc.doc_type, fname)], self.by_legibility[(ldoc.doc_type, item.legibility)])
+                for tally in found:
                     tally.total += 1
                     tally.found += ok
                 if not ok:
-                    tallies[(ldoc.doc_type, fname)].missed.append(f"{item.file}: {value}")
+                    self.tallies[(ldoc.doc_type, fname)].missed.append(f"{item.file}: {value}")
         for i, truth in enumerate(item.label.get("page_texts") or []):
             read = [p.text for d in documents for p in d.pages]
             if i < len(read):
-                char_acc.append(char_accuracy(truth, read[i]))
-    return {
-        "name": name, "root": str(root), "items": len(items), "pages": int(pages), "seconds": seconds,
-        "tallies": tallies, "by_legibility": by_legibility, "char_acc": char_acc, "failures": failures,
-        "exact": exact, "covered": covered, "exact_by_legibility": exact_by_legibility, "doc_types": doc_types,
-    }
+                self.char_acc.append(char_accuracy(truth, read[i]))
+
+    def result(self, name: str, root: Path, items: int) -> dict:
+        return {"name": name, "root": str(root), "items": items, "pages": int(self.pages), "seconds": self.seconds,
+                "tallies": self.tallies, "by_legibility": self.by_legibility, "char_acc": self.char_acc,
+                "failures": self.failures, "exact": self.exact, "covered": self.covered,
+                "exact_by_legibility": self.exact_by_legibility, "doc_types": self.doc_types}
+
+
+def evaluate(name: str, root: Path, pipeline: Pipeline, limit: int | None = None) -> dict:
+    items = load_items(root)[:limit]
+    scores = Scores()
+    for item in items:
+        inputs, errors = collect([item.root / item.file])
+        if errors or not inputs:
+            scores.failures.append(f"{item.file}: {errors[0].reason if errors else 'nothing to read'}")
+            continue
+        t0 = time.perf_counter()
+        try:
+            documents = [doc for inp in inputs for doc in pipeline.process_file(inp)[0]]
+        except PipelineError as exc:
+            scores.failures.append(f"{item.file}: {exc}")
+            continue
+        scores.seconds += time.perf_counter() - t0
+        scores.pages += sum(len(d.pages) for d in documents)
+        scores.add(item, documents)
+    return scores.result(name, root, len(items))
+
+
+def evaluate_scenarios(root: Path, pipeline: Pipeline | None, reports: Path | None = None) -> dict:
+    """The scenario submissions (``fixtures/scenarios/<scenario>``): every file's label, grouped by the manifest's
+    ``variant`` (digital_pdf, scan, photo, scan+grey, fax). With ``reports`` (a folder of saved report JSONs,
+    ``<scenario>.json`` from ``check_scenarios.py --save-reports`` or ``evidence check``), classification and
+    extraction run again over the saved pages (no OCR); the time is then that of classify + extract alone."""
+    from scripts.check_scenarios import reextract
+
+    from pipeline.types import Report
+
+    scores, n = Scores(), 0
+    for folder in sorted(p for p in root.iterdir() if (p / "manifest.json").is_file()):
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        variants = {f["file"]: f.get("variant", "?") for f in manifest.get("files", [])}
+        t0 = time.perf_counter()
+        if reports is not None:
+            saved = (reports / f"{folder.name}.json").read_text(encoding="utf-8")
+            report = reextract(Report.model_validate_json(saved))
+        else:
+            report = pipeline.analyze([folder], exclude=("manifest.json", "labels/*"))
+        scores.seconds += time.perf_counter() - t0
+        by_file: dict[str, list[Document]] = defaultdict(list)
+        for d in report.submission.documents:
+            by_file[d.file_id].append(d)
+        for item in load_items(folder):
+            if item.file not in variants:
+                continue
+            n += 1
+            item.file, item.legibility = f"{folder.name}/{item.file}", variants[item.file]
+            documents = by_file.get(item.file.split("/", 1)[1], [])
+            if not documents:
+                scores.failures.append(f"{item.file}: no document in the report")
+            scores.pages += sum(len(d.pages) for d in documents)
+            scores.add(item, documents)
+    how = "saved reports, classification and extraction run again" if reports is not None else "full pipeline"
+    return scores.result(f"Scenario submissions (fixtures/{root.name}, by variant; {how})", root, n)
 
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
-def render(results: list[dict], engine: str) -> str:
+def render(results: list[dict], engine: str, args: str = "") -> str:
     out = [
         "# Accuracy",
         "",
         f"Written by `scripts/evaluate.py` on {date.today().isoformat()} (OCR engine {engine}). Regenerate: "
-        "`.venv/bin/python scripts/evaluate.py`.",
+        f"`.venv/bin/python scripts/evaluate.py{' ' + args if args else ''}`.",
         "",
     ]
     for r in results:
@@ -244,8 +298,15 @@ def render(results: list[dict], engine: str) -> str:
                 "| doc type | field | exact | coverage | of |", "|---|---|---:|---:|---:|"]
         for key, t in sorted(r["exact"].items()):
             out.append(f"| {key[0]} | {key[1]} | {_pct(t.rate)} | {_pct(r['covered'][key].rate)} | {t.total} |")
+        groups: dict[str, Tally] = defaultdict(Tally)
+        for (_, leg), t in r["exact_by_legibility"].items():
+            groups[leg].found += t.found
+            groups[leg].total += t.total
+        out += ["", "Exact by legibility / variant, all types:", "", "| legibility | exact | of | rate |",
+                "|---|---:|---:|---:|"]
+        out += [f"| {leg} | {t.found} | {t.total} | {_pct(t.rate)} |" for leg, t in sorted(groups.items())]
         out += ["", "Exact by legibility / variant:", "", "| doc type | legibility | exact | of | rate |",
-                "|---|---|---:|---:|---:|"]
+                "|---|---:|---:|---:|"]
         for (dt_, leg), t in sorted(r["exact_by_legibility"].items()):
             out.append(f"| {dt_} | {leg} | {t.found} | {t.total} | {_pct(t.rate)} |")
         wrong = [f"{dt_}.{f} {x}" for (dt_, f), t in sorted(r["exact"].items()) for x in t.missed]
@@ -272,15 +333,20 @@ def render(results: list[dict], engine: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", action="append", dest="sets",
-                    help="realdata, generated, or a labelled folder (repeatable; default: realdata and generated)")
+                    help="realdata, generated, scenarios, or a labelled folder (repeatable; default: realdata and "
+                         "generated)")
+    ap.add_argument("--reports", type=Path,
+                    help="with --set scenarios: saved report JSONs (<scenario>.json) to classify and extract again, "
+                         "no OCR")
     ap.add_argument("--seed", type=int, default=1, help="seed of the generated set")
     ap.add_argument("--count", type=int, default=2, help="deals in the generated set")
     ap.add_argument("--limit", type=int, help="at most this many labelled files per set")
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "accuracy.md")
     args = ap.parse_args(argv)
-    pipeline = Pipeline()
+    sets = args.sets or ["realdata", "generated"]
+    pipeline = None if sets == ["scenarios"] and args.reports else Pipeline()
     results = []
-    for s in args.sets or ["realdata", "generated"]:
+    for s in sets:
         if s == "realdata":
             if not REALDATA.is_dir():
                 print(f"evaluate: {REALDATA} is absent; skipping the real set", file=sys.stderr)
@@ -291,9 +357,12 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([sys.executable, str(REPO / "scripts" / "generate.py"), "--seed", str(args.seed),
                             "--count", str(args.count), "--out", str(tmp)], check=True, stdout=subprocess.DEVNULL)
             results.append(evaluate(f"Generated set (seed {args.seed}, {args.count} deals)", tmp, pipeline, args.limit))
+        elif s == "scenarios":
+            results.append(evaluate_scenarios(SCENARIOS, pipeline, args.reports))
         else:
             results.append(evaluate(s, Path(s), pipeline, args.limit))
-    text = render(results, f"{pipeline.engine.name} {pipeline.engine.version}")
+    text = render(results, f"{pipeline.engine.name} {pipeline.engine.version}" if pipeline else "none: saved reports",
+                  " ".join(argv if argv is not None else sys.argv[1:]))
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -138,8 +138,10 @@ def _split_code(l: Line, grid: Grid, code_h: Line) -> list[Line]:
     w = lambda t: sum(1 if ord(ch) < 128 else 2 for ch in t)  # noqa: E731 (Chinese characters are twice as wide)
     cut = l.bbox.x0 + l.bbox.width * w(m.group(1)) / w(l.text)
     name_raw = l.raw[:len(l.raw) - len(m.group(2))] if l.raw.endswith(m.group(2)) else m.group(1)
-    return [Line(m.group(1), name_raw, BBox(x0=l.bbox.x0, y0=l.bbox.y0, x1=cut, y1=l.bbox.y1), l.confidence, l.page),
-            Line(m.group(2), m.group(2), BBox(x0=cut, y0=l.bbox.y0, x1=l.bbox.x1, y1=l.bbox.y1), l.confidence, l.page)]
+    return [Line(m.group(1), name_raw, BBox(x0=l.bbox.x0, y0=l.bbox.y0, x1=cut, y1=l.bbox.y1), l.confidence, l.page,
+                 l.dy),
+            Line(m.group(2), m.group(2), BBox(x0=cut, y0=l.bbox.y0, x1=l.bbox.x1, y1=l.bbox.y1), l.confidence, l.page,
+                 l.dy)]
 
 
 def _assign(lines: list[Line], anchors: list[Line]) -> list[tuple[int, tuple[Line, ...]]]:

@@ -1,21 +1,27 @@
 """The extraction stage: ``Extractor(specs)(doc_type, pages, embedded, file_id) -> tuple[Field, ...]``.
 
 Built once (specs loaded and regexes compiled); each call is a pure function of its inputs, safe from any thread.
-Order of sources per field: embedded invoice data (digital fast path, no OCR), label -> value in the layout, document
-patterns. Items are flat fields ``items.<i>.<key>`` (each with its own region): ``name|amount|tax_rate`` on invoices,
+Order of sources per field: embedded invoice data (digital fast path, no OCR), label -> value in the layout (for a
+party's field, the hit in that party's block; the other block's row when blocks stand side by side), document patterns,
+a ``lenient`` normaliser over the same sources; once every field is read, a value whose label was lost entirely may be
+the line above another field's value (``above_of``) and 大写 words with one misread character are mended against their
+figures. Items are flat fields ``items.<i>.<key>`` (each with its own region): ``name|amount|tax_rate`` on invoices,
 the keys of :data:`pipeline.extract.contract_items.KEYS` on contracts."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.extract import embedded as E
 from pipeline.extract import normalize as N
 from pipeline.extract.contract_items import KEYS as CONTRACT_ITEM_KEYS
 from pipeline.extract.contract_items import read_items
-from pipeline.extract.kinds import copy_type, invoice_kind, page_copy_text
+from pipeline.extract.goods import read_goods
+from pipeline.extract.kinds import invoice_kind, kind_and_copy
 from pipeline.extract.layout import Hit, Line, lines_of, merge_split_labels, union, value_after_label
+from pipeline.extract.parties import Parties, PartyRule
 from pipeline.extract.signals import Signal, field_signals, metadata_signals
 from pipeline.extract.spec import NORMALISERS, DocSpec, FieldSpec, load_specs
 from pipeline.extract.tables import read_table
@@ -47,6 +53,9 @@ class Extractor:
         self._label_res = {
             t: re.compile("|".join(f"(?:{r})" for f in s.fields for r in f.labels + s.extra_labels) or "(?!)")
             for t, s in self.specs.items()}
+        c = lambda r: re.compile(r) if r else None  # noqa: E731
+        self._parties = {t: tuple(PartyRule(name, re.compile(p.markers), c(p.above), c(p.below))
+                                  for name, p in s.parties.items()) for t, s in self.specs.items()}
 
     @staticmethod
     def _compile(f: FieldSpec) -> _Compiled:
@@ -63,16 +72,23 @@ class Extractor:
         file_id = file_id or (pages[0].file_id if pages else "")
         label_re = self._label_res[spec.doc_type]
         is_label = lambda s: bool(label_re.match(s)) or (s.endswith(":") and len(s) <= 12)  # noqa: E731
-        lines = merge_split_labels(lines_of(pages), is_label)
+        label_len = lambda s: (m := label_re.match(s)) and m.end() or 0  # noqa: E731
+        lines = merge_split_labels(lines_of(pages), is_label, label_len)
         text, offsets = _joined(lines)
         width = max((p.width for p in pages), default=1000)
+        parties = Parties.find(self._parties[spec.doc_type], lines, width)
+        ctx = _Ctx(lines, text, offsets, embedded, pages, file_id, is_label, width, parties,
+                   {id(l): i for i, l in enumerate(lines)})
         out: dict[str, Field] = {}
         for comp in self._compiled[spec.doc_type]:
-            f = self._field(comp, lines, text, offsets, embedded, pages, file_id, is_label, width)
-            out[comp.spec.name] = f
+            out[comp.spec.name] = self._field(comp, ctx)
+        for comp in self._compiled[spec.doc_type]:
+            if out[comp.spec.name].value is None and comp.spec.above_of:
+                out[comp.spec.name] = _above_of(comp.spec, out, ctx)
+        _mend_words(out, ctx)
         fields = list(out.values())
         if spec.doc_type == "invoice":
-            fields += _invoice_extras(pages, lines, embedded, file_id)
+            fields += _invoice_extras(pages, lines, embedded, file_id, spec.item_categories)
         if spec.doc_type == "contract":
             fields = _contract_categories(fields, lines, pages, file_id) + _contract_items(lines, pages, file_id)
         return tuple(f for f in _derive(fields) if not f.name.startswith("_"))
@@ -81,47 +97,130 @@ class Extractor:
         return tuple(metadata_signals(metadata) + field_signals(fields))
 
     # -- one field -----------------------------------------------------------------------------------------------
-    def _field(self, comp: _Compiled, lines, text, offsets, embedded, pages, file_id, is_label, width) -> Field:
+    def _field(self, comp: _Compiled, ctx: "_Ctx") -> Field:
         fs = comp.spec
-        norm = NORMALISERS[fs.normalize]
+        found = self._find(comp, ctx, NORMALISERS[fs.normalize])
+        if found is None and fs.lenient:
+            found = self._find(comp, ctx, NORMALISERS[fs.lenient])
+        return found or Field(name=fs.name, value=None, confidence=0.0, provenance=_LAYOUT_PROV)
+
+    def _find(self, comp: _Compiled, ctx: "_Ctx", norm) -> Field | None:
+        fs = comp.spec
+        lines, pages, file_id = ctx.lines, ctx.pages, ctx.file_id
 
         def ok(v: str | None) -> str | None:
             if v is None or (comp.value and not comp.value.fullmatch(v)):
                 return None
             return v
 
-        if embedded and fs.embedded:
-            found = E.lookup(embedded, fs.embedded)
+        if ctx.embedded and fs.embedded:
+            found = E.lookup(ctx.embedded, fs.embedded)
             if found and ok(norm(found[0])):
                 return Field(name=fs.name, value=ok(norm(found[0])), raw=found[0], confidence=1.0,
                              provenance=Provenance(stage="extract", engine=f"embedded:{found[1]}"))
         scope = _section(lines, comp.after, comp.before)
         if comp.block is not None and comp.blocks is not None:
             scope = _in_block(scope, comp.block, comp.blocks)
+        others: list[Hit] = []  # label hits of the other party (see Parties.mirrored)
         for lab in comp.labels:  # labels in priority order: the first that finds values decides
             hits: list[Hit] = []
             for line in scope:
                 m = lab.search(line.text)
                 if m:
-                    hit = value_after_label(line, m.end(), scope, lambda s: ok(norm(s)), is_label,
-                                            fs.max_gap * width, fs.wrap, fs.skip, fs.below)
+                    hit = value_after_label(line, m.end(), scope, lambda s: ok(norm(s)), ctx.is_label,
+                                            fs.max_gap * ctx.width, fs.wrap, fs.skip, fs.below)
                     if hit:
                         hits.append(hit)
-            if hits:
-                hit = hits[fs.occurrence] if -len(hits) <= fs.occurrence < len(hits) else hits[-1]
-                return _make(fs.name, hit, pages, file_id, _LAYOUT_PROV)
+            if not hits:
+                continue
+            if fs.party is not None:
+                picked = ctx.parties.pick(hits, fs.party, ctx.order)
+                if picked is None:
+                    others += hits
+                    continue  # this label was read for the other party only
+                if picked is not ...:
+                    return _make(fs.name, picked, pages, file_id, _LAYOUT_PROV)
+                if not -len(hits) <= fs.occurrence < len(hits):
+                    continue  # one party's label read, the layout does not say whose: not the other party's value
+            hit = hits[fs.occurrence] if -len(hits) <= fs.occurrence < len(hits) else hits[-1]
+            return _make(fs.name, hit, pages, file_id, _LAYOUT_PROV)
+        for cand in ctx.parties.mirrored(others, fs.party, scope) if fs.party and others else ():
+            v = None if ctx.is_label(cand.text) else ok(norm(cand.text))
+            if v is not None:
+                return _make(fs.name, Hit(v, cand.raw, (cand,), cand.confidence * 0.8), pages, file_id, _LAYOUT_PROV)
         scope_ids = {id(l) for l in scope}
         for pat in comp.patterns:
-            for m in pat.finditer(text):
+            for m in pat.finditer(ctx.text):
                 v = ok(norm(m.group(1)))
                 if v is None:
                     continue
-                hit_lines = tuple(l for l, (a, b) in zip(lines, offsets) if a < m.end(1) and b > m.start(1))
+                hit_lines = tuple(l for l, (a, b) in zip(lines, ctx.offsets) if a < m.end(1) and b > m.start(1))
                 if hit_lines and id(hit_lines[0]) not in scope_ids:
                     continue
+                if fs.party and (not hit_lines or ctx.parties.of(hit_lines[0]) != fs.party):
+                    continue  # a party's value found by its form alone must lie in that party's block
                 conf = min((l.confidence for l in hit_lines), default=0.5) * 0.95
                 return _make(fs.name, Hit(v, m.group(1), hit_lines, conf), pages, file_id, _PATTERN_PROV)
-        return Field(name=fs.name, value=None, confidence=0.0, provenance=_LAYOUT_PROV)
+        return None
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """One document's lines and what every field search shares."""
+
+    lines: list[Line]
+    text: str
+    offsets: list[tuple[int, int]]
+    embedded: tuple[EmbeddedData, ...]
+    pages: tuple[Page, ...]
+    file_id: str
+    is_label: Callable[[str], bool]
+    width: float
+    parties: Parties
+    order: dict[int, int]  # id(line) -> reading-order position
+
+
+def _above_of(fs: FieldSpec, out: dict[str, Field], ctx: _Ctx) -> Field:
+    """A value whose label was not read at all: the line just above another field's value and aligned with it (a
+    party's name above its tax id). Lower confidence; never a label, never a value already given to another field."""
+    anchor = out[fs.above_of]
+    missing = Field(name=fs.name, value=None, confidence=0.0, provenance=_LAYOUT_PROV)
+    if anchor.value is None or anchor.region is None:
+        return missing
+    pi = next((i for i, p in enumerate(ctx.pages) if p.index == anchor.region.page), None)
+    box = anchor.region.bbox
+    taken = {f.value for f in out.values() if f.value is not None}
+    at = [l for l in ctx.lines
+          if l.page == pi and abs(l.src.x0 - box.x0) < 0.5 * l.h and abs(l.src.y0 - box.y0) < 0.5 * l.h]
+    if not at:
+        return missing
+    norm = NORMALISERS[fs.normalize]
+    a = at[0]
+    above = [l for l in ctx.lines if l.page == pi and l is not a and abs(l.bbox.x0 - a.bbox.x0) < 1.5 * a.h
+             and 0.5 * a.h < a.bbox.center[1] - l.bbox.center[1] < 2.0 * a.h]
+    if not above:
+        return missing
+    cand = max(above, key=lambda l: l.bbox.center[1])
+    v = norm(cand.text)
+    if v is None or ctx.is_label(cand.text) or v in taken or sum(c.isdigit() for c in v) > len(v) / 2:
+        return missing
+    return _make(fs.name, Hit(v, cand.raw, (cand,), cand.confidence * 0.8), ctx.pages, ctx.file_id, _DERIVED_PROV)
+
+
+_WORDS = (("total_amount", "total_amount_upper"), ("amount", "amount_upper"))
+
+
+def _mend_words(out: dict[str, Field], ctx: _Ctx) -> None:
+    """大写 words left unread because one character in them was misread: mended when exactly one line of the document
+    holds damaged words that one 大写 character makes agree with the figures (:func:`normalize.repair_upper`)."""
+    for fig, words in _WORDS:
+        if fig not in out or words not in out or out[words].value is not None or not out[fig].value:
+            continue
+        mended = [(l, v) for l in ctx.lines if (v := N.repair_upper(l.text, out[fig].value))]
+        if len(mended) == 1:
+            line, v = mended[0]
+            out[words] = _make(words, Hit(v, line.raw, (line,), line.confidence * 0.7), ctx.pages, ctx.file_id,
+                               _DERIVED_PROV)
 
 
 def _joined(lines: list[Line]) -> tuple[str, list[tuple[int, int]]]:
@@ -159,7 +258,7 @@ def _region(hit_lines: tuple[Line, ...], pages, file_id: str) -> Region | None:
         return None
     last = hit_lines[-1] if len(hit_lines) == 1 else hit_lines[1]
     same = [l for l in hit_lines[1:] or hit_lines if l.page == last.page]
-    return Region(file_id=file_id, page=pages[last.page].index, bbox=union([l.bbox for l in same]))
+    return Region(file_id=file_id, page=pages[last.page].index, bbox=union([l.src for l in same]))
 
 
 def _make(name: str, hit: Hit, pages, file_id: str, prov: Provenance) -> Field:
@@ -167,17 +266,15 @@ def _make(name: str, hit: Hit, pages, file_id: str, prov: Provenance) -> Field:
                  region=_region(hit.lines, pages, file_id), provenance=prov)
 
 
-def _invoice_extras(pages, lines: list[Line], embedded, file_id: str) -> list[Field]:
-    head = "".join(l.text for l in lines[:40])
-    kind = invoice_kind(head)
+def _invoice_extras(pages, lines: list[Line], embedded, file_id: str, categories: tuple[str, ...]) -> list[Field]:
+    kind, copy = kind_and_copy("".join(l.text for l in lines[:40]), pages[0] if pages else None)
     for key in ("TypeOfInvoice", "模板编号"):
         found = E.lookup(embedded, (key,)) if embedded else None
         if found and invoice_kind(found[0]) not in (None, "other"):
             kind = invoice_kind(found[0])
+            copy = copy if kind in ("vat_special", "vat_normal") else None
     out = [Field(name="invoice_kind", value=kind, raw=None, confidence=0.9 if kind else 0.0, provenance=_LAYOUT_PROV),
-           Field(name="copy_type", value=copy_type(page_copy_text(pages[0])) if kind in ("vat_special", "vat_normal")
-                 else None,
-                 confidence=0.9, provenance=_LAYOUT_PROV)]
+           Field(name="copy_type", value=copy, confidence=0.9 if copy else 0.0, provenance=_LAYOUT_PROV)]
     items = E.items(embedded) if embedded else []
     if items:
         for i, it in enumerate(items):
@@ -185,7 +282,7 @@ def _invoice_extras(pages, lines: list[Line], embedded, file_id: str) -> list[Fi
                 out.append(Field(name=f"items.{i}.{k}", value=it[k], raw=it[k], confidence=1.0,
                                  provenance=_DIGITAL_PROV))
         return out
-    for i, row in enumerate(read_table(lines)):
+    for i, row in enumerate(read_goods(lines, categories)):
         region = _region(row.lines, pages, file_id)
         for k in ("name", "amount", "tax_rate"):
             out.append(Field(name=f"items.{i}.{k}", value=getattr(row, k), raw=getattr(row, k),
@@ -198,7 +295,7 @@ def _contract_items(lines: list[Line], pages, file_id: str) -> list[Field]:
     for i, item in enumerate(read_items(lines)):
         for k in CONTRACT_ITEM_KEYS:
             c = item[k]
-            box = [l.bbox for l in c.lines if c.lines and l.page == c.lines[0].page]
+            box = [l.src for l in c.lines if c.lines and l.page == c.lines[0].page]
             region = Region(file_id=file_id, page=pages[c.lines[0].page].index, bbox=union(box)) if box else None
             out.append(Field(name=f"items.{i}.{k}", value=c.value, raw=c.raw, confidence=round(c.confidence, 4),
                              region=region, provenance=_DERIVED_PROV if c.derived else _TABLE_PROV))

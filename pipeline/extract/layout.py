@@ -4,31 +4,79 @@ its row, or below it), values run across OCR line breaks. Pure functions over :c
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Callable
 
-from pipeline.types import BBox, Page
+from pipeline.types import BBox, Page, PageKind
 
 
 @dataclass(frozen=True, slots=True)
 class Line:
     text: str  # NFKC, spaces removed (labels and values are matched without spaces)
     raw: str
-    bbox: BBox
+    bbox: BBox  # in the page's coordinates, moved down by ``dy`` when the page's rows were levelled (see lines_of)
     confidence: float
     page: int  # index of the page within the document's page list
+    dy: float = 0.0
 
     @property
     def h(self) -> float:
         return max(1.0, self.bbox.height)
 
+    @property
+    def src(self) -> BBox:
+        """The box as read on the page (what a Region points at)."""
+        b = self.bbox
+        return b if not self.dy else BBox(x0=b.x0, y0=b.y0 - self.dy, x1=b.x1, y1=b.y1 - self.dy)
+
+
+MIN_TILT = 0.004  # rows that rise or fall less than this per unit of width are left as read
+
+
+def row_slope(boxes: list[BBox]) -> float:
+    """How much the text rows of a photographed or skewed page fall per unit of width (dy/dx, the median over pairs of
+    lines side by side on one row). Two passes: pairs close together first (a steep tilt moves far-apart lines of one
+    row out of each other's vertical span), then every pair once the first estimate is taken off."""
+    slope = 0.0
+    boxes = sorted(boxes, key=lambda b: b.center[1])
+    cys = [b.center[1] for b in boxes]
+    for reach in (8.0, 60.0):
+        found = []
+        for a in boxes:
+            ha = max(1.0, a.height)
+            window = 0.45 * 1.6 * ha + abs(slope) * reach * ha + 0.15 * reach * ha  # rows a steep tilt could reach
+            lo, hi = bisect_left(cys, a.center[1] - window), bisect_right(cys, a.center[1] + window)
+            for b in boxes[lo:hi]:
+                hb = max(1.0, b.height)
+                gap = b.x0 - a.x1
+                if not (0.5 * ha < gap < reach * ha) or not 0.6 < ha / hb < 1.6:
+                    continue
+                dx = b.center[0] - a.center[0]
+                dy = b.center[1] - a.center[1] - slope * dx
+                if abs(dy) < 0.45 * min(ha, hb):
+                    found.append(slope + dy / dx)
+        if len(found) < 5:
+            return slope
+        found.sort()
+        slope = found[len(found) // 2]
+    return slope
+
 
 def lines_of(pages: tuple[Page, ...] | list[Page]) -> list[Line]:
-    """All lines of the pages in reading order: page, then rows (lines whose vertical centres are close), then x."""
+    """All lines of the pages in reading order: page, then rows (lines whose vertical centres are close), then x.
+    A page whose rows tilt (a photo taken at an angle, a skewed scan) is levelled first: each line is moved up or down
+    by the tilt at its centre (``Line.dy``), so that a row's label and values share a row again."""
     out: list[Line] = []
     for pi, page in enumerate(pages):
-        items = [Line(re.sub(r"\s+", "", l.text), l.text, l.bbox, l.confidence, pi)
-                 for l in page.lines if l.text.strip()]
+        kept = [l for l in page.lines if l.text.strip()]
+        slope = row_slope([l.bbox for l in kept]) if page.kind == PageKind.scanned else 0.0
+        mid = page.width / 2
+        items = []
+        for l in kept:
+            dy = -slope * (l.bbox.center[0] - mid) if abs(slope) >= MIN_TILT else 0.0
+            box = l.bbox if not dy else BBox(x0=l.bbox.x0, y0=l.bbox.y0 + dy, x1=l.bbox.x1, y1=l.bbox.y1 + dy)
+            items.append(Line(re.sub(r"\s+", "", l.text), l.text, box, l.confidence, pi, dy))
         items.sort(key=lambda l: (l.bbox.center[1], l.bbox.x0))
         rows: list[list[Line]] = []
         for l in items:
@@ -147,19 +195,24 @@ def _wrapped(hit: Hit, last: Line, lines: list[Line], norm: Normaliser, is_label
     return hit
 
 
-def merge_split_labels(lines: list[Line], is_label: Callable[[str], bool]) -> list[Line]:
-    """Join a label printed with wide letter spacing and read as fragments ("名" "称:", "合" "计") into one line."""
+def merge_split_labels(lines: list[Line], is_label: Callable[[str], bool],
+                       label_len: Callable[[str], int] = lambda s: 0) -> list[Line]:
+    """Join a label printed with wide letter spacing and read as fragments ("名" "称:", "合" "计") into one line.
+    A single character that is a label of its own ("名" when "称" is lost, a block marker "购") joins its neighbour only
+    when the two make a longer label by ``label_len`` (the length of the label pattern matched at the start)."""
     out: list[Line] = []
     i = 0
     while i < len(lines):
         a = lines[i]
-        if i + 1 < len(lines) and len(a.text) <= 2 and not is_label(a.text):
+        single = len(a.text) == 1 and is_label(a.text)
+        if i + 1 < len(lines) and len(a.text) <= 2 and (single or not is_label(a.text)):
             b = lines[i + 1]
             joined = a.text + b.text
             if (same_row(a, b) and -0.5 * a.h <= b.bbox.x0 - a.bbox.x1 < 5 * a.h and is_label(joined)
+                    and (not single or label_len(joined) > 1)
                     and (len(b.text) <= 4 or not is_label(b.text))):
                 box = union([a.bbox, b.bbox])
-                out.append(Line(joined, a.raw + b.raw, box, min(a.confidence, b.confidence), a.page))
+                out.append(Line(joined, a.raw + b.raw, box, min(a.confidence, b.confidence), a.page, a.dy))
                 i += 2
                 continue
         out.append(a)

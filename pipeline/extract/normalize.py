@@ -12,8 +12,8 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 __all__ = [
-    "nfkc", "amount", "amount_upper", "date", "company", "tax_id", "uscc_valid", "uscc_check_char", "invoice_code",
-    "invoice_number", "bank_account", "digits", "tax_rate", "text",
+    "nfkc", "amount", "amount_upper", "repair_upper", "date", "company", "tax_id", "uscc_valid", "uscc_check_char",
+    "invoice_code", "invoice_number", "invoice_number_as_printed", "bank_account", "digits", "tax_rate", "text",
 ]
 
 
@@ -21,9 +21,14 @@ def nfkc(s: str | None) -> str:
     return unicodedata.normalize("NFKC", s or "")
 
 
+_OCR_WORDS = {"项日": "项目"}  # OCR confusions that make no word: 日 for 目 in 项目
+
+
 def text(s: str | None) -> str | None:
-    """A free text: NFKC, spaces and label punctuation at the ends removed."""
+    """A free text: NFKC, spaces and label punctuation at the ends removed, a few impossible OCR words mended."""
     out = re.sub(r"\s+", "", nfkc(s)).strip(":;,.、")
+    for wrong, right in _OCR_WORDS.items():
+        out = out.replace(wrong, right)
     return out or None
 
 
@@ -83,14 +88,34 @@ def _integer(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LEADS = set("币写额")  # what may stand right before the words: 人民币, (大写), 金额
+_UNITS = "拾十佰百仟千万萬亿億圆元角分"  # words never start with one: a digit before it was lost
+
+
+def _damaged(t: str, runs: list[re.Match]) -> bool:
+    """Words with a character OCR misread inside them ("伍拾痢万肆仟圆整"): two runs of 大写 characters one CJK character
+    apart, or a run that starts with a unit (拾 佰 仟 万 亿 圆: its digit was misread) right after a CJK character
+    other than 币 / 写 / 额. Taking the longest run of such text would read a wrong amount (4000 for 584000)."""
+    for a, b in zip(runs, runs[1:]):
+        if b.start() - a.end() == 1 and _CJK.match(t[a.end()]):
+            return True
+    for r in runs:
+        before = t[r.start() - 1] if r.start() > 0 else ""
+        if r.group(0)[0] in _UNITS and before and _CJK.match(before) and before not in _LEADS:
+            return True
+    return False
+
+
 def amount_upper(s: str | None) -> str | None:
-    """"壹拾万零伍佰元伍角" -> "100500.50"; "人民币肆仟圆整" -> "4000.00"; "伍分" -> "0.05". None if no such text."""
+    """"壹拾万零伍佰元伍角" -> "100500.50"; "人民币肆仟圆整" -> "4000.00"; "伍分" -> "0.05". None if no such text, or if
+    a character inside the words was misread (:func:`repair_upper` may mend it against the figures)."""
     t = re.sub(r"\s+", "", nfkc(s)).translate(_OCR_UPPER)
     t = re.sub(r"^.*?[:：]", "", t) if re.search(r"[:：]", t) else t
-    runs = _UPPER_RUN.findall(t)
-    if not runs:
+    runs = list(_UPPER_RUN.finditer(t))
+    if not runs or _damaged(t, runs):
         return None
-    t = max(runs, key=len)
+    t = max((r.group(0) for r in runs), key=len)
     if not any(c in t for c in "圆元角分") and not any(c in t for c in "拾佰仟万亿"):
         return None
     t = re.sub(r"[圆元]{2,}", "元", t.rstrip("整正"))  # "伍万捌仟元圆整" as some contracts print it
@@ -116,13 +141,48 @@ def upper_text(s: str | None) -> str | None:
     words parse as an amount."""
     t = re.sub(r"\s+", "", nfkc(s)).translate(_OCR_UPPER)
     runs = list(_UPPER_RUN.finditer(t))
-    if not runs:
+    if not runs or _damaged(t, runs):
         return None
     m = max(runs, key=lambda r: len(r.group(0)))
     if amount_upper(m.group(0)) is None:
         return None
     prefix = "人民币" if t[:m.start()].endswith("人民币") else ""
     return prefix + m.group(0)
+
+
+_REPAIR_CHARS = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿"
+_ILL_FORMED = re.compile(r"[壹贰叁肆伍陆柒捌玖][零壹贰叁肆伍陆柒捌玖]|零零|[拾佰仟万亿圆元][拾佰仟]|([万亿])\1")
+
+
+def _well_formed(t: str) -> bool:
+    """No two digits in a row (only 零 before a digit), no small unit without its digit: the parser alone is lenient
+    (it reads 壹佰伍贰万 as 1020000), a repair must not be."""
+    runs = list(_UPPER_RUN.finditer(t))
+    if not runs or _damaged(t, runs):
+        return False
+    w = max((r.group(0) for r in runs), key=len)
+    return not _ILL_FORMED.search(w) and all(part.count("万") <= 1 for part in re.split("亿", w))
+
+
+def repair_upper(s: str | None, figure: str | None) -> str | None:
+    """Words with one misread character mended against the figures: the 大写 text (as :func:`upper_text`) when exactly
+    one 大写 character in place of the damaged one makes the words read ``figure``; else None. Every other character
+    must be readable, so the figures only choose between readings, they never stand in for the words."""
+    if not s or not figure:
+        return None
+    t = re.sub(r"\s+", "", nfkc(s)).translate(_OCR_UPPER)
+    runs = list(_UPPER_RUN.finditer(t))
+    if not runs or not _damaged(t, runs):
+        return None
+    spots = [a.end() for a, b in zip(runs, runs[1:]) if b.start() - a.end() == 1 and _CJK.match(t[a.end()])]
+    spots += [r.start() - 1 for r in runs if r.start() > 0 and r.group(0)[0] in _UNITS
+              and _CJK.match(t[r.start() - 1]) and t[r.start() - 1] not in _LEADS]
+    if len(set(spots)) != 1:
+        return None
+    i = spots[0]
+    mended = {c: t[:i] + c + t[i + 1:] for c in _REPAIR_CHARS}
+    fits = [c for c, m in mended.items() if _well_formed(m) and amount_upper(m) == figure]
+    return upper_text(mended[fits[0]]) if len(fits) == 1 else None
 
 
 # -- dates -----------------------------------------------------------------------------------------------------------
@@ -229,8 +289,15 @@ def invoice_code(s: str | None) -> str | None:
 
 
 def invoice_number(s: str | None) -> str | None:
-    """An 8-digit (paper, e-invoice) or 20-digit (数电票) number; else the digit run as printed (9-19 digits), so that
-    the format check (X-07) sees a malformed number instead of a missing one."""
+    """An 8-digit (paper, e-invoice) or 20-digit (数电票) number."""
+    m = re.search(r"(?<!\d)(\d{20}|\d{8})(?!\d)", re.sub(r"\s", "", nfkc(s)))
+    return m.group(1) if m else None
+
+
+def invoice_number_as_printed(s: str | None) -> str | None:
+    """An 8/20-digit number, else the digit run as printed (9-19 digits), so that the format check (X-07) sees a
+    malformed number instead of a missing one. The invoice spec tries it only when no well-formed number is printed
+    (OCR may run the number and the code into one run: "No 004727035100191160")."""
     t = re.sub(r"\s", "", nfkc(s))
     m = re.search(r"(?<!\d)(\d{20}|\d{8})(?!\d)", t) or re.search(r"(?<!\d)(\d{9,19})(?!\d)", t)
     return m.group(1) if m else None

@@ -1,5 +1,5 @@
-"""Tables read from the layout: invoice goods lines (name, amount, tax rate) and the grid that contract item lists
-(:mod:`pipeline.extract.contract_items`) are read from.
+"""Tables read from the layout: the grid that invoice goods lines (:mod:`pipeline.extract.goods`) and contract item
+lists (:mod:`pipeline.extract.contract_items`) are read from, and its plain rows (name, amount, tax rate, 类别).
 
 Columns come from the header row (项目名称 / 金额 / 税率 ...); each row is anchored on a value in the amount column;
 name lines between two anchors belong to the upper one (names wrapped over lines are joined)."""
@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pipeline.extract import normalize as N
 from pipeline.extract.layout import Line, same_row, union
 
-_NAME_H = re.compile(r"(项目名称|货物或应税劳务|服务名称|产品名称|货物名称|名称)")
+NAME_H = re.compile(r"(项目名称|货物或应税劳务|服务名称|产品名称|货物名称|名称)")
 _AMOUNT_H = re.compile(r"^金额")
 _RATE_H = re.compile(r"^税率")
 _END = re.compile(r"^(合计|价税合计|小计|总计|合同总价)")
 _OTHER_H = re.compile(r"^(规格型号|规格|单位|数量|单价|税额|序号|类别|型号)")
+_MONEY = re.compile(r"\d[.,]\d{2}(?!\d)|\d{4,}")
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ class Grid:
             return self.name_h  # a name starts under its header, however far it runs right
         cx = l.bbox.center[0]
         col = self.cols[sum(1 for b in self.bounds if cx > b)]
-        if col is self.rate_h and N.tax_rate(l.text) is None and "*" not in l.text:
-            # a right-aligned amount reaching under the rate header: the nearest other column
+        if col is self.rate_h and N.tax_rate(l.text) is None and "*" not in l.text and _MONEY.search(l.text):
+            # a right-aligned amount reaching under the rate header: the nearest other column (a short misread rate,
+            # "138" or "68" for 13% and 6%, stays a rate: an amount has its cents)
             col = min((c for c in self.cols if c is not self.rate_h), key=lambda c: abs(c.bbox.center[0] - cx))
         return col
 
@@ -68,9 +70,8 @@ def _header(lines: list[Line], amount_h: re.Pattern, name_h: re.Pattern, strict:
         m = name_h.search(l.text)
         if not m or (len(l.text) > 12 and m.start() > 0) or len(l.text) > 30:
             continue
-        row = [x for x in lines if x.page == l.page and abs(x.bbox.center[1] - l.bbox.center[1]) < 0.8 * l.h]
-        if strict:
-            row = _stacked(lines, l)
+        row = [x for x in lines if x.page == l.page and abs(x.bbox.center[1] - l.bbox.center[1]) < 0.6 * l.h]
+        row = _stacked(lines, l) if strict else _letter_spaced(row)
         amount = next((x for x in row if amount_h.search(x.text)), None)
         if amount is None:
             continue
@@ -80,7 +81,7 @@ def _header(lines: list[Line], amount_h: re.Pattern, name_h: re.Pattern, strict:
 
 
 def find_grid(lines: list[Line], amount_h: re.Pattern = _AMOUNT_H, end: re.Pattern = _END,
-              name_h: re.Pattern = _NAME_H, strict: bool = False, start: int = 0) -> Grid | None:
+              name_h: re.Pattern = NAME_H, strict: bool = False, start: int = 0) -> Grid | None:
     """The first table whose header row (a name header and an amount header on one row) is at or after ``start``.
 
     ``strict`` (contract tables): header cells printed over two lines ("单价" over "(元)") are one cell, and names are
@@ -94,7 +95,7 @@ def find_grid(lines: list[Line], amount_h: re.Pattern = _AMOUNT_H, end: re.Patte
         parts = [l for l in lines if l.page == name.page and any(_within(l, c) for c in header_row)]
         name = next(c for c in header_row if _within(name, c))
     else:
-        parts = header_row
+        parts = [l for l in lines if l.page == name.page and any(_within(l, c) for c in header_row)] + header_row
     cols = sorted(header_row, key=lambda x: x.bbox.center[0])
     body, total = _body(lines, name.page, name.bbox.y1 - 0.2 * name.h, end, parts)
     centers = [c.bbox.center[0] for c in cols]
@@ -141,9 +142,22 @@ def _stacked(lines: list[Line], name: Line) -> list[Line]:
         stacked = all(b.bbox.y0 > a.bbox.center[1] for a, b in zip(g, g[1:]))
         if len(g) > 1 and stacked and abs(union([l.bbox for l in g]).center[1] - cy) < 0.3 * name.h:
             out.append(Line("".join(l.text for l in g), "".join(l.raw for l in g), union([l.bbox for l in g]),
-                            min(l.confidence for l in g), g[0].page))
+                            min(l.confidence for l in g), g[0].page, g[0].dy))
         else:
             out += [l for l in g if abs(l.bbox.center[1] - cy) < 0.8 * name.h]
+    return out
+
+
+def _letter_spaced(row: list[Line]) -> list[Line]:
+    """Header cells printed with letter spacing and read one character at a time ("金" "额", "税" "额"): joined."""
+    out: list[Line] = []
+    for l in sorted(row, key=lambda l: l.bbox.x0):
+        a = out[-1] if out else None
+        if a is not None and len(a.text) == 1 and len(l.text) == 1 and 0 <= l.bbox.x0 - a.bbox.x1 < 2 * a.h:
+            out[-1] = Line(a.text + l.text, a.raw + l.raw, union([a.bbox, l.bbox]), min(a.confidence, l.confidence),
+                           a.page, a.dy)
+        else:
+            out.append(l)
     return out
 
 
@@ -157,8 +171,12 @@ def _within(part: Line, cell: Line) -> bool:
 
 def read_table(lines: list[Line]) -> list[Row]:
     grid = find_grid(lines)
-    if grid is None:
-        return []
+    return rows_of(grid) if grid is not None else []
+
+
+def rows_of(grid: Grid) -> list[Row]:
+    """The rows of a table: one per value in the amount column, with the name lines that belong to it (wrapped names
+    joined), its tax rate and its 类别 cell."""
     name_h, amount_h, rate_h, body, column = grid.name_h, grid.amount_h, grid.rate_h, grid.body, grid.column
     anchors = sorted((l for l in body if column(l) is amount_h and N.amount(l.text)), key=lambda l: l.bbox.y0)
     cat_h = next((c for c in grid.cols if c.text.startswith("类别")), None)
@@ -169,18 +187,23 @@ def read_table(lines: list[Line]) -> list[Row]:
         cy = l.bbox.center[1]
         above = [k for k, a in enumerate(anchors) if a.bbox.center[1] <= cy + 0.5 * a.h]
         owner[max(above) if above else 0].append(l)  # a wrapped name line belongs to the row above it
+    def cell(k: int, header: Line | None) -> Line | None:
+        """The line of a one-line column on anchor k's row: within a line height of it and nearer to it than to any
+        other row's anchor (tightly packed rows: the cell of a row OCR did not read is not the row above's)."""
+        if header is None:
+            return None
+        a, dist = anchors[k], lambda l, x: abs(l.bbox.center[1] - x.bbox.center[1])  # noqa: E731
+        cands = [l for l in body if column(l) is header and dist(l, a) < a.h
+                 and all(dist(l, a) <= dist(l, o) for o in anchors)]
+        return min(cands, key=lambda l: dist(l, a), default=None)
+
     rows = []
     for k, a in enumerate(anchors):
         names = sorted(owner[k], key=lambda l: (l.bbox.y0, l.bbox.x0))
         name = "".join(l.text for l in names) or None
-        rate = None
-        if rate_h is not None:
-            rl = [l for l in body if column(l) is rate_h and abs(l.bbox.center[1] - a.bbox.center[1]) < a.h]
-            rate = N.tax_rate(min(rl, key=lambda l: abs(l.bbox.center[1] - a.bbox.center[1])).text) if rl else None
-        cat = None
-        if cat_h is not None:
-            cl = [l for l in body if column(l) is cat_h and abs(l.bbox.center[1] - a.bbox.center[1]) < a.h]
-            cat = min(cl, key=lambda l: abs(l.bbox.center[1] - a.bbox.center[1])).text if cl else None
+        rate_line, cat_line = cell(k, rate_h), cell(k, cat_h)
+        rate = N.tax_rate(rate_line.text) if rate_line is not None else None
+        cat = cat_line.text if cat_line is not None else None
         conf = min([a.confidence] + [l.confidence for l in names])
         rows.append(Row(name, N.amount(a.text), rate, cat, tuple([a] + names), conf))
     return rows
@@ -199,5 +222,5 @@ def _split_joined(l: Line) -> list[Line]:
     cut = l.bbox.x0 + l.bbox.width * len(m.group(1)) / len(l.text)
     a = BBox(x0=l.bbox.x0, y0=l.bbox.y0, x1=cut, y1=l.bbox.y1)
     b = BBox(x0=cut, y0=l.bbox.y0, x1=l.bbox.x1, y1=l.bbox.y1)
-    return [Line(m.group(1), m.group(1), a, l.confidence, l.page),
-            Line(m.group(2), m.group(2), b, l.confidence, l.page)]
+    return [Line(m.group(1), m.group(1), a, l.confidence, l.page, l.dy),
+            Line(m.group(2), m.group(2), b, l.confidence, l.page, l.dy)]

@@ -54,6 +54,14 @@ def test_bank_slip_voucher_and_other():
     assert c([page(0, "hello")])[0].doc_type == DocType.other
 
 
+def test_a_banks_payment_form_is_a_bank_slip_and_a_letter_is_other():
+    c = Classifier()
+    form = page(0, "申请日期:", "业务类型:□现金□转账", "收款人", "开户行名称", "金额(大写)人民币", title="个人结算业务申请书")
+    assert c([form])[0].doc_type == DocType.bank_slip
+    letter = page(0, "我单位承诺所提交的发票真实有效", "特此承诺", "发票号码:12345678", title="票据使用承诺函")
+    assert c([letter])[0].doc_type == DocType.other
+
+
 def test_document_stage_splits_a_file_into_typed_documents():
     from pipeline.extract import DocumentStage
     from pipeline.types import Document

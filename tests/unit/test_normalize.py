@@ -81,6 +81,40 @@ def test_amount_upper_rejects_plain_text():
     assert n.amount_upper("合同编号") is None and n.amount_upper("") is None
 
 
+@pytest.mark.parametrize("text", ["伍拾痢万肆仟圆整", "痢万肆仟圆整", "痢拾捌万肆仟圆整", "痢圆整", "伍拾捌万肆仟痢整"])
+def test_upper_words_with_a_misread_character_are_not_read(text):
+    # the longest run alone ("万肆仟圆整") would read 4000 for 584000
+    assert n.amount_upper(text) is None and n.upper_text(text) is None
+
+
+@pytest.mark.parametrize("text,figure,want", [
+    ("伍拾痢万肆仟圆整", "584000.00", "伍拾捌万肆仟圆整"), ("壹佰零痢万圆整", "1020000.00", "壹佰零贰万圆整"),
+    ("壹佰痢贰万圆整", "1020000.00", "壹佰零贰万圆整"), ("人民币贰佰捌痢元整", "280.00", "人民币贰佰捌拾元整"),
+    ("伍拾痢万肆仟圆整", "500000.00", None),  # the figures disagree with the readable characters
+    ("伍拾捌万肆仟圆整", "584000.00", None),  # nothing to mend
+    ("伍痢痢万肆仟圆整", "584000.00", None),  # two characters misread
+])
+def test_repair_upper_examples(text, figure, want):
+    assert n.repair_upper(text, figure) == want
+
+
+@settings(max_examples=300)
+@given(st.decimals(min_value=1, max_value=Decimal("99999999.99"), places=2, allow_nan=False, allow_infinity=False),
+       st.integers(0, 40), st.sampled_from("痢疯率王"))
+def test_repair_upper_never_reads_a_wrong_amount(v, at, junk):
+    """One character of the words misread: mended to the words as printed, or left unread - never another amount."""
+    printed = synth_upper(v)
+    i = at % len(printed)
+    damaged = printed[:i] + junk + printed[i + 1:]
+    mended = n.repair_upper(damaged, f"{v:.2f}")
+    assert mended is None or n.amount_upper(mended) == f"{v:.2f}"
+    assert n.amount_upper(damaged) in (None, f"{v:.2f}")  # unread, or read right (only 整 lost)
+
+
+def test_text_mends_words_ocr_cannot_mean():
+    assert n.text("质量追溯管理系统建设项日") == "质量追溯管理系统建设项目"
+
+
 @settings(max_examples=300)
 @given(money, st.sampled_from(["¥", "￥", "", "人民币"]), st.booleans(), st.booleans(), st.booleans())
 def test_amount_formats(v, sign, comma, yuan, fullwidth):
@@ -89,6 +123,11 @@ def test_amount_formats(v, sign, comma, yuan, fullwidth):
         s = s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789,."})
     text = sign + s + ("元" if yuan else "")
     assert n.amount(text) == f"{v:.2f}"
+
+
+def test_amount_after_a_misread_currency_sign():
+    assert n.amount("(小)V584000.00") == "584000.00" and n.amount("半67185.84") == "67185.84"
+    assert n.amount("Y536365.00") == "536365.00"
 
 
 @given(st.integers(min_value=1, max_value=99999))
@@ -158,4 +197,7 @@ def test_invoice_code_and_number():
     assert n.invoice_code("发票代码:051002304404") == "051002304404"
     assert n.invoice_number("No 57138055") == "57138055"
     assert n.invoice_number("发票号码:25322000000622032799") == "25322000000622032799"
+    assert n.invoice_number("No 004727035100191160") is None  # number and code run together: not a number
+    assert n.invoice_number_as_printed("No 004727035100191160") == "004727035100191160"
+    assert n.invoice_number_as_printed("No 57138055") == "57138055"
     assert n.tax_rate("13%") == "13%" and n.tax_rate("免税") == "免税" and n.tax_rate("***") is None
