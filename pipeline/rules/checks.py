@@ -21,7 +21,7 @@ from pipeline.rules.engine import (
     Context, CountedItem, Outcome, contract_items, failed, passed, review, subsidy_of, worst,
 )
 from pipeline.rules.facts import (
-    CENT, Doc, Value, amount_words, fmt, money, name_key, name_score, seal_owner_score, tax_id_valid,
+    CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_key, name_score, seal_match, tax_id_valid,
 )
 from pipeline.rules.pack import FieldRef, Params, Rule, check, parse_date
 from pipeline.types import DocType, Observation, SealType
@@ -388,7 +388,8 @@ _SEAL_WORDS = {SealType.official: "公章", SealType.finance: "财务专用章",
 
 
 class SealParams(Params):
-    owner_threshold: float = 80.0  # seal owner text vs party name (an arc read is lossier than a line)
+    owner_threshold: float = 85.0  # seal owner text vs party name: at least this similar is a match
+    mismatch_llr: float = -2.75  # arc lattice: a party's name this unlikely is another organisation's seal
     min_type_confidence: float = 0.5
     documents: list[DocType] = [DocType.contract, DocType.acceptance]
 
@@ -404,9 +405,19 @@ def _colourless(d: Doc) -> str | None:
     return None
 
 
-def _legible_owner(seal) -> bool:
-    """An owner text long enough to stand for an organisation (a read of one or two characters is noise)."""
-    return len(name_key(seal.owner)) >= 6
+_RANK = {"match": 2, "unsure": 1, "mismatch": 0}
+
+
+def _match(seal, name: str | None, p: "SealParams") -> SealMatch:
+    return seal_match(seal, name, threshold=p.owner_threshold, mismatch_llr=p.mismatch_llr)
+
+
+def _best_party(seal, names: list[tuple[str, str]], p: "SealParams") -> tuple[SealMatch, str]:
+    """The party whose name fits the seal best: a match over an unsure over a mismatch, then by score."""
+    scored = [(_match(seal, n, p), lab) for n, lab in names]
+    if not scored:
+        return SealMatch("unsure", 0.0, "no party name"), ""
+    return max(scored, key=lambda x: (_RANK[x[0].status], x[0].score))
 
 
 def _seal_obs(d: Doc, seal) -> Observation:
@@ -431,15 +442,17 @@ def seal_owners(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
             if s.type not in _ORG_SEALS or s.cross_page:
                 continue
             ob = _seal_obs(d, s)
-            score, how, who = max(((*seal_owner_score(s, n), lab) for n, lab in names), default=(0.0, "", ""))
-            if score >= p.owner_threshold:
-                outs.append(passed(f"seal of {who} on {d.id} ({how})", [ob], score=score, threshold=p.owner_threshold))
-            elif not _legible_owner(s):
-                outs.append(review(f"owner of the {_SEAL_WORDS[s.type]} on {d.id} not legible "
-                                   f"({s.owner or 'nothing read'})", [ob], score=score, threshold=p.owner_threshold))
+            m, who = _best_party(s, names, p)
+            if m.status == "match":
+                outs.append(passed(f"seal of {who} on {d.id} ({m.how})", [ob], score=m.score,
+                                   threshold=p.owner_threshold))
+            elif m.status == "unsure":
+                outs.append(review(f"owner of the {_SEAL_WORDS[s.type]} on {d.id} not legible enough to match "
+                                   f"({s.owner or 'nothing read'}; closest {who}: {m.how})", [ob], score=m.score,
+                                   threshold=p.owner_threshold))
             else:
-                outs.append(failed(f"the {_SEAL_WORDS[s.type]} on {d.id} belongs to {s.owner!r}, not to a party",
-                                   [ob] + [r[0].observation(r[2]) for r in refs], score=score,
+                outs.append(failed(f"the {_SEAL_WORDS[s.type]} on {d.id} belongs to {s.owner!r}, not to a party "
+                                   f"({m.how})", [ob] + [r[0].observation(r[2]) for r in refs], score=m.score,
                                    threshold=p.owner_threshold))
     return worst(outs, passed("no organisation seal to match"))
 
@@ -461,42 +474,42 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     if refs is None:
         (an, bn) = (docs[0].get("party_a_name"), docs[0].get("party_b_name"))
         refs = ((an, None, "party A"), (bn, None, "party B"))
-    seals = [(d, s) for d in docs for s in d.seals if s.type not in (SealType.bank, SealType.supervision)]
+    seals = [(d, s) for d in docs for s in d.seals if s.type not in (SealType.bank, SealType.supervision)
+             and not s.cross_page]
+    names = [(r[0].value, r[2]) for r in refs if r[0].value]
+    best = {id(s): _best_party(s, names, p) for _, s in seals}
     outs = []
     for name, _, label in refs:
-        mine = [(d, s, seal_owner_score(s, name.value)[0]) for d, s in seals if name.value]
-        mine = [(d, s, sc) for d, s, sc in mine if sc >= p.owner_threshold]
-        good = [(d, s, sc) for d, s, sc in mine if s.type == p.required and s.type_confidence >= p.min_type_confidence]
         obs = [name.observation(label)]
+        mine = [(d, s, best[id(s)][0]) for d, s in seals if best[id(s)][1] == label and best[id(s)][0].status == "match"]
+        sure = [(d, s, m) for d, s, m in mine if s.type_confidence >= p.min_type_confidence]
+        good = [(d, s, m) for d, s, m in sure if s.type == p.required]
         if good:
-            d, s, sc = max(good, key=lambda x: x[2])
-            outs.append(passed(f"{_SEAL_WORDS[p.required]} of {label} on {d.id}", obs + [_seal_obs(d, s)], score=sc,
-                               threshold=p.owner_threshold))
+            d, s, m = max(good, key=lambda x: x[2].score)
+            outs.append(passed(f"{_SEAL_WORDS[p.required]} of {label} on {d.id} ({m.how})", obs + [_seal_obs(d, s)],
+                               score=m.score, threshold=p.owner_threshold))
             continue
-        wrong = [(d, s, sc) for d, s, sc in mine if s.type != p.required and s.type_confidence >= p.min_type_confidence
-                 and s.type in _ORG_SEALS]
-        unsure = [(d, s, sc) for d, s, sc in mine if s.type_confidence < p.min_type_confidence]
-        if wrong and not unsure:
-            d, s, sc = wrong[0]
+        wrong = [(d, s, m) for d, s, m in sure if s.type in _ORG_SEALS]
+        if wrong and len(sure) == len(mine):
+            d, s, m = wrong[0]
             outs.append(failed(f"{label}'s seal on {d.id} is a {_SEAL_WORDS[s.type]} ({s.type.value}), not a "
-                               f"{_SEAL_WORDS[p.required]}", obs + [_seal_obs(d, s)], score=sc,
+                               f"{_SEAL_WORDS[p.required]}", obs + [_seal_obs(d, s)], score=m.score,
                                threshold=p.owner_threshold))
             continue
-        if unsure:
-            d, s, _ = unsure[0]
+        if mine:
+            d, s, _ = next(x for x in mine if x[1].type_confidence < p.min_type_confidence)
             outs.append(review(f"the type of {label}'s seal on {d.id} could not be read with confidence "
                                f"({s.type.value}, {s.type_confidence:.2f})", obs + [_seal_obs(d, s)]))
             continue
-        unread = [(d, s) for d, s in seals if not _legible_owner(s) or s.type_confidence < p.min_type_confidence]
-        others = [(d, s) for d, s in seals if _legible_owner(s) and s.type in _ORG_SEALS and s.type_confidence >=
-                  p.min_type_confidence and max(seal_owner_score(s, r[0].value)[0] for r in refs) < p.owner_threshold]
-        if others and not unread:
+        unsure = [(d, s) for d, s in seals if best[id(s)][0].status == "unsure"]
+        others = [(d, s) for d, s in seals if best[id(s)][0].status == "mismatch" and s.type in _ORG_SEALS]
+        if unsure:
+            outs.append(review(f"no seal verified as {label}'s; {len(unsure)} seal(s) could not be matched with "
+                               f"confidence", obs + [_seal_obs(d, s) for d, s in unsure]))
+        elif others:
             outs.append(failed(f"no seal of {label}; the organisation seals found belong to "
                                f"{', '.join(repr(s.owner) for _, s in others)}",
                                obs + [_seal_obs(d, s) for d, s in others]))
-        elif unread:
-            outs.append(review(f"no readable {_SEAL_WORDS[p.required]} of {label}; {len(unread)} seal(s) could not "
-                               f"be read", obs + [_seal_obs(d, s) for d, s in unread]))
         elif colourless := [f"{d.id} is a {c}" for d in docs if (c := _colourless(d))]:
             outs.append(review(f"no seal of {label} found; {', '.join(colourless)}: seals cannot be verified from it",
                                obs, evidence=[r for d in docs if (r := d.page_region()) is not None]))

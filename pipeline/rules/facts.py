@@ -146,24 +146,47 @@ def name_score(a: str | None, b: str | None) -> float:
     return round(score, 1)
 
 
-# A party's name is verified on a seal's owner lattice when at least this share of its characters got probability
-# >= SEAL_CHAR_PROB where the alignment puts them (pipeline/ocr/lattice.py).
-SEAL_CHAR_PROB = 0.02
+@dataclass(frozen=True)
+class SealMatch:
+    """Whether a seal is a named party's: ``match``, ``mismatch`` (another organisation) or ``unsure``."""
+
+    status: str
+    score: float  # 0..100: owner-text similarity or the share of the name seen on the arc, whichever decided
+    how: str
 
 
-def seal_owner_score(seal: Seal, name: str | None) -> tuple[float, str]:
-    """(score in [0, 100], how) of ``name`` as the owner of ``seal``: the better of the owner text's similarity and,
-    where the seal carries its owner lattice, the share of the name's characters the recogniser saw on the arc."""
+def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
+               verified_share: float = 0.9, mismatch_llr: float = -2.75, mismatch_text: float = 70.0) -> SealMatch:
+    """Is ``seal`` the seal of the organisation ``name``?
+
+    1. The owner text read on the seal is similar enough (>= ``threshold``): match.
+    2. With the owner lattice (the recogniser's top characters along the arc, pipeline/ocr/lattice.py): the name is
+       aligned to it; when at least ``verified_share`` of its characters got probability >= ``char_prob`` where they
+       align, match (a misread character keeps some probability on the true one); when the alignment's mean
+       log-likelihood ratio against the free reading is <= ``mismatch_llr``, mismatch (other words are printed there:
+       a sister company sharing the trade name scores -2.8 to -3.2, a misread true name -0.1 to -2.3 on the scenario
+       seals); in between, unsure.
+    3. Without a lattice, an owner text of at least six characters below ``mismatch_text``: mismatch; else unsure.
+    """
     if not name:
-        return 0.0, "no name"
+        return SealMatch("unsure", 0.0, "no party name to compare")
     text = name_score(seal.owner, name) if seal.owner else 0.0
+    if text >= threshold:
+        return SealMatch("match", text, "owner text")
     if seal.owner_lattice:
         from pipeline.ocr.lattice import spot
 
-        lat = round(100 * spot(seal.owner_lattice, name_key(name)).supported(SEAL_CHAR_PROB), 1)
-        if lat > text:
-            return lat, "verified on the arc"
-    return text, "owner text"
+        sp = spot(seal.owner_lattice, name_key(name))
+        share = round(100 * sp.supported(char_prob), 1)
+        if share >= 100 * verified_share:
+            return SealMatch("match", share, f"{share:.0f} % of the name seen on the arc")
+        if sp.score <= mismatch_llr:
+            return SealMatch("mismatch", max(text, share), f"the arc reads otherwise (log-ratio {sp.score:.1f})")
+        return SealMatch("unsure", max(text, share), f"{share:.0f} % of the name seen on the arc "
+                                                     f"(log-ratio {sp.score:.1f})")
+    if len(name_key(seal.owner)) >= 6 and text < mismatch_text:
+        return SealMatch("mismatch", text, "owner text")
+    return SealMatch("unsure", text, "owner text, no arc lattice")
 
 
 def tax_id_valid(value: str | None) -> bool:

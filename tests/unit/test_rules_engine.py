@@ -112,14 +112,19 @@ def test_finance_seal_on_acceptance_fails_bj10_and_excludes_the_contract(beijing
     assert a.recognised_total == "1200000.00" and a.verdict == "needs_review" and a.subsidy == "240000.00"
 
 
-def test_sister_company_seal_fails_bj10_and_x02(beijing):
-    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal("杭州市明帆智能装备股份有限公司")])
+def test_another_companys_seal_fails_bj10_and_x02_and_a_sister_by_text_alone_is_a_review(beijing):
+    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal("上海市云启数据服务有限公司")])
     findings, a, _ = beijing.assess(docs, intake({"C1": docs}))
     assert outcome(findings, "BJ-10", "C1").status == "fail"
     x02 = outcome(findings, "X-02", "C1")
-    assert x02.status == "fail" and x02.threshold == 80.0 and x02.score < 80
+    assert x02.status == "fail" and x02.threshold == 85.0 and x02.score < 70
     # one contract excluded -> below the 1,000,000 minimum -> not eligible
     assert outcome(findings, "BJ-13").status == "fail" and a.verdict == "not_eligible" and a.subsidy == "0.00"
+    # a sister company (same trade name, other industry words) read as text only: four characters off could be a
+    # misread arc, so a reviewer decides; with the arc's lattice it is decided (next test)
+    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal("杭州市明帆智能装备股份有限公司")])
+    findings, a, _ = beijing.assess(docs, intake({"C1": docs}))
+    assert outcome(findings, "BJ-10", "C1").status == "review" and outcome(findings, "X-02", "C1").status == "review"
 
 
 def test_fax_copy_without_seals_is_a_review_not_a_fail(beijing):
@@ -221,7 +226,7 @@ def test_a_misread_seal_owner_is_verified_on_its_lattice_but_a_sister_company_is
     docs = beijing_contract(acceptance_seals=[misread, seal(B_NAME)])
     findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
     assert outcome(findings, "BJ-10", "C1").status == "pass"
-    assert outcome(findings, "X-02", "C1").status == "pass" and "verified on the arc" in outcome(
+    assert outcome(findings, "X-02", "C1").status == "pass" and "seen on the arc" in outcome(
         findings, "X-02", "C1").message
     sister_name = "北京市鼎瀚智能装备有限公司"
     sister = seal(sister_name).model_copy(update={"owner_lattice": _lattice(sister_name)})
