@@ -59,6 +59,15 @@ def got_of(findings: tuple[Finding, ...], assessment, id_map: dict[str, str]) ->
     }
 
 
+def target_counts(exp: dict, got: dict) -> dict:
+    """The issue's targets: expected findings found (fail, review, standing review), unexpected fails and reviews."""
+    want = {(k, f) for k in ("fail", "review", "standing") for f in exp[k]}
+    have = {(k, f) for k in ("fail", "review", "standing") for f in got[k]}
+    return {"expected": len(want), "found": len(want & have),
+            "unexpected_fail": len(set(got["fail"]) - set(exp["fail"])),
+            "unexpected_review": len({("review", f) for f in got["review"]} - want)}
+
+
 def compare(folder: Path, report: Report) -> tuple[dict, dict, list[str]]:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     intake = load_intake(folder / "manifest.json")
@@ -112,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         names = [n for n in names if n in set(args.only.split(","))]
     pipeline = None
     rows, bad = [], 0
+    totals = {"expected": 0, "found": 0, "unexpected_fail": 0, "unexpected_review": 0}
     for name in names:
         folder = args.scenarios / name
         t0 = time.perf_counter()
@@ -129,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.save_reports.mkdir(parents=True, exist_ok=True)
                 (args.save_reports / f"{name}.json").write_text(report.model_dump_json(), encoding="utf-8")
         exp, got, diffs = compare(folder, report)
+        for k, v in target_counts(exp, got).items():
+            totals[k] += v
         seconds = time.perf_counter() - t0
         bad += bool(diffs)
         rows.append((name, len(exp["fail"]), len(exp["review"]), exp["verdict"], got["verdict"],
@@ -136,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:40s} {'ok' if not diffs else 'DIFF'} {seconds:6.1f}s", flush=True)
         for d in diffs:
             print(f"    {d}", flush=True)
-    print(f"\n{len(names) - bad}/{len(names)} scenarios exactly as expected")
+    print(f"\n{len(names) - bad}/{len(names)} scenarios exactly as expected (findings, verdict, amounts)")
+    print(f"expected findings found: {totals['found']}/{totals['expected']}; unexpected fails: "
+          f"{totals['unexpected_fail']}; unexpected reviews: {totals['unexpected_review']}")
     return 1 if bad else 0
 
 

@@ -24,7 +24,7 @@ from pipeline.rules.facts import (
     CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_key, name_score, seal_match, tax_id_valid,
 )
 from pipeline.rules.pack import FieldRef, Params, Rule, check, parse_date
-from pipeline.types import DocType, Observation, SealType
+from pipeline.types import DocType, Observation, PageKind, SealType
 
 _DOC_LABEL = {
     DocType.contract: "contract", DocType.invoice: "invoice", DocType.bank_slip: "bank slip",
@@ -397,7 +397,7 @@ class SealParams(Params):
 def _colourless(d: Doc) -> str | None:
     """'greyscale copy' / 'fax or binarised copy' when the document's pages carry no colour (red seals cannot be told
     from black print there), else None."""
-    modes = {p.colour for p in d.document.pages}
+    modes = {p.colour for p in d.document.pages if p.kind == PageKind.scanned}  # a digital page is never a copy
     if "bilevel" in modes:
         return "fax or binarised copy"
     if "grey" in modes:
@@ -410,6 +410,13 @@ _RANK = {"match": 2, "unsure": 1, "mismatch": 0}
 
 def _match(seal, name: str | None, p: "SealParams") -> SealMatch:
     return seal_match(seal, name, threshold=p.owner_threshold, mismatch_llr=p.mismatch_llr)
+
+
+def _parties_sealed(d: Doc, names: list[tuple[str, str]], p: "SealParams") -> bool:
+    """Every party has a seal verified as its own on document ``d``."""
+    matched = {_best_party(s, names, p)[1] for s in d.seals if s.type in _ORG_SEALS and not s.cross_page
+               and _best_party(s, names, p)[0].status == "match"}
+    return bool(names) and all(lab in matched for _, lab in names)
 
 
 def _best_party(seal, names: list[tuple[str, str]], p: "SealParams") -> tuple[SealMatch, str]:
@@ -443,9 +450,15 @@ def seal_owners(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
                 continue
             ob = _seal_obs(d, s)
             m, who = _best_party(s, names, p)
+            if m.status == "mismatch" and _colourless(d):  # a fax or greyscale copy: the ring's words are not proof
+                m = SealMatch("unsure", m.score, f"{m.how}; {_colourless(d)}")
             if m.status == "match":
                 outs.append(passed(f"seal of {who} on {d.id} ({m.how})", [ob], score=m.score,
                                    threshold=p.owner_threshold))
+            elif m.status == "unsure" and _parties_sealed(d, names, p):
+                outs.append(passed(f"an extra {_SEAL_WORDS[s.type]} on {d.id} whose owner could not be read "
+                                   f"({s.owner or 'nothing read'}); every party's seal is verified there", [ob],
+                                   score=m.score, threshold=p.owner_threshold))
             elif m.status == "unsure":
                 outs.append(review(f"owner of the {_SEAL_WORDS[s.type]} on {d.id} not legible enough to match "
                                    f"({s.owner or 'nothing read'}; closest {who}: {m.how})", [ob], score=m.score,
@@ -478,11 +491,17 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
              and not s.cross_page]
     names = [(r[0].value, r[2]) for r in refs if r[0].value]
     best = {id(s): _best_party(s, names, p) for _, s in seals}
+    for d, s in seals:
+        if _colourless(d):  # a fax or greyscale copy: neither another owner nor another seal type is proven
+            m, who = best[id(s)]
+            best[id(s)] = (SealMatch("unsure", m.score, f"{m.how}; {_colourless(d)}") if m.status == "mismatch"
+                           else m, who)
     outs = []
     for name, _, label in refs:
         obs = [name.observation(label)]
         mine = [(d, s, best[id(s)][0]) for d, s in seals if best[id(s)][1] == label and best[id(s)][0].status == "match"]
-        sure = [(d, s, m) for d, s, m in mine if s.type_confidence >= p.min_type_confidence]
+        sure = [(d, s, m) for d, s, m in mine if s.type_confidence >= p.min_type_confidence
+                and (s.type == p.required or not _colourless(d))]
         good = [(d, s, m) for d, s, m in sure if s.type == p.required]
         if good:
             d, s, m = max(good, key=lambda x: x[2].score)
@@ -497,9 +516,10 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
                                threshold=p.owner_threshold))
             continue
         if mine:
-            d, s, _ = next(x for x in mine if x[1].type_confidence < p.min_type_confidence)
-            outs.append(review(f"the type of {label}'s seal on {d.id} could not be read with confidence "
-                               f"({s.type.value}, {s.type_confidence:.2f})", obs + [_seal_obs(d, s)]))
+            d, s, _ = next(x for x in mine if x not in sure)
+            why = _colourless(d) or f"{s.type.value}, {s.type_confidence:.2f}"
+            outs.append(review(f"the type of {label}'s seal on {d.id} could not be read with confidence ({why})",
+                               obs + [_seal_obs(d, s)]))
             continue
         unsure = [(d, s) for d, s in seals if best[id(s)][0].status == "unsure"]
         others = [(d, s) for d, s in seals if best[id(s)][0].status == "mismatch" and s.type in _ORG_SEALS]
@@ -647,6 +667,8 @@ class LegibleParams(Params):
 def legible(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     """BJ-11: proofs legible (OCR confidence), key fields and signing dates read, seals present and readable."""
     p: LegibleParams = rule.params
+    refs = _party_refs(b)
+    party_names = [r[0].value for r in refs if r[0].value] if refs else []
     outs = []
     for d in b.docs:
         confs = [pg.ocr_confidence for pg in d.document.pages if pg.ocr_confidence is not None]
@@ -658,14 +680,18 @@ def legible(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
         if unread:
             outs.append(review(f"{d.id}: not read: {', '.join(unread)}", [d.get(f).observation(f) for f in unread],
                                evidence=[r for r in [d.page_region()] if r]))
-        if d.type in p.sealed:
+        if d.type in p.sealed and _colourless(d) == "fax or binarised copy":
+            outs.append(review(f"{d.id} is a fax or binarised copy: signatures and seals need the original",
+                               [], evidence=[r for r in [d.page_region()] if r]))
+        elif d.type in p.sealed:
             seals = [s for s in d.seals if s.type not in (SealType.bank, SealType.supervision)]
             if not seals and _colourless(d):
                 outs.append(review(f"{d.id}: {_colourless(d)}, no seal found; the original is needed",
                                    [], evidence=[r for r in [d.page_region()] if r]))
             elif not seals:
                 outs.append(failed(f"{d.id}: no seal", [], evidence=[r for r in [d.page_region()] if r]))
-            elif all(s.confidence < p.min_seal_confidence or s.type_confidence < p.min_seal_confidence for s in seals):
+            elif all(s.confidence < p.min_seal_confidence or s.type_confidence < p.min_seal_confidence for s in seals) \
+                    and not any(_match(s, n, SealParams()).status == "match" for s in seals for n in party_names):
                 outs.append(review(f"{d.id}: seals present but not legible",
                                    [_seal_obs(d, s) for s in seals]))
     return worst(outs, passed("every proof legible, with its key fields, dates and seals"))

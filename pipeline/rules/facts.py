@@ -6,6 +6,7 @@ builds its :class:`pipeline.types.Observation` from it, so every finding points 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -173,20 +174,38 @@ def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob:
     text = name_score(seal.owner, name) if seal.owner else 0.0
     if text >= threshold:
         return SealMatch("match", text, "owner text")
+    read_core, core = core_key(seal.owner), core_key(name)
+    if read_core and read_core == core:
+        return SealMatch("match", text, f"owner text: the distinctive part {core} read exactly")
+    too_little = len(name_key(seal.owner)) < 6
     if seal.owner_lattice:
         from pipeline.ocr.lattice import spot
 
-        sp = spot(seal.owner_lattice, name_key(name))
-        share = round(100 * sp.supported(char_prob), 1)
+        # a match on the full name or on the name without its legal form (an arc read that stops before 有限公司
+        # still shows whose seal it is); a mismatch is judged on the full name
+        full = spot(seal.owner_lattice, name_key(name))
+        short = _LEGAL_FORM.sub("", name_key(name))
+        spots = [full] + ([spot(seal.owner_lattice, short)] if len(short) >= 4 and short != name_key(name) else [])
+        share, llr = max(round(100 * sp.supported(char_prob), 1) for sp in spots), full.score
         if share >= 100 * verified_share:
             return SealMatch("match", share, f"{share:.0f} % of the name seen on the arc")
-        if sp.score <= mismatch_llr:
-            return SealMatch("mismatch", max(text, share), f"the arc reads otherwise (log-ratio {sp.score:.1f})")
+        if llr <= mismatch_llr and not too_little:
+            return SealMatch("mismatch", max(text, share), f"the arc reads otherwise (log-ratio {llr:.1f})")
         return SealMatch("unsure", max(text, share), f"{share:.0f} % of the name seen on the arc "
-                                                     f"(log-ratio {sp.score:.1f})")
-    if len(name_key(seal.owner)) >= 6 and text < mismatch_text:
+                                                     f"(log-ratio {max(llr, -99.0):.1f})")
+    if not too_little and text < mismatch_text:
         return SealMatch("mismatch", text, "owner text")
     return SealMatch("unsure", text, "owner text, no arc lattice")
+
+
+_LEGAL_FORM = re.compile(r"(股份)?(有限责任公司|有限公司|公司)?$")
+
+
+def core_key(name: str | None) -> str:
+    """The distinctive part of a company name: without the region prefix and the legal form (北京市华景电子科技有限公司
+    -> 华景电子科技); empty when fewer than four characters are left."""
+    core = _LEGAL_FORM.sub("", _without_region(name_key(name)))
+    return core if len(core) >= 4 else ""
 
 
 def tax_id_valid(value: str | None) -> bool:

@@ -233,3 +233,13 @@ def test_a_misread_seal_owner_is_verified_on_its_lattice_but_a_sister_company_is
     docs = beijing_contract(acceptance_seals=[sister, seal(B_NAME)])
     findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
     assert outcome(findings, "BJ-10", "C1").status == "fail" and outcome(findings, "X-02", "C1").status == "fail"
+
+
+def test_on_a_fax_copy_a_seal_read_as_another_owner_or_type_is_a_review(beijing):
+    docs = beijing_contract(acceptance_seals=[seal("上海市云启数据服务有限公司"), seal(B_NAME, SealType.finance)])
+    fax = [d.model_copy(update={"pages": tuple(p.model_copy(update={"colour": "bilevel"}) for p in d.pages)})
+           if d.doc_type == DocType.acceptance else d for d in docs]
+    findings, _, _ = beijing.assess(fax, intake({"C1": fax}))
+    assert outcome(findings, "BJ-10", "C1").status == "review" and outcome(findings, "X-02", "C1").status == "review"
+    findings, _, _ = beijing.assess(docs, intake({"C1": docs}))  # the same on a colour scan: both fail
+    assert outcome(findings, "BJ-10", "C1").status == "fail" and outcome(findings, "X-02", "C1").status == "fail"
