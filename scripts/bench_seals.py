@@ -3,6 +3,7 @@
     python scripts/bench_seals.py --synth /tmp/sealgen              # generated sets (subfolders with labels/)
     python scripts/bench_seals.py --realdata /work/shared/realdata   # real files (match by count and type per file)
     python scripts/bench_seals.py --synth DIR --no-read              # detection only
+    python scripts/bench_seals.py --synth fixtures/scenarios --total # the scenario fixtures, one row
 
 Generated sets: a detection is a true positive when its box has IoU >= 0.5 with an unmatched label box on the same
 page (``seals`` and ``cross_page_seals``); type, shape, owner and code are compared on the matched pairs. Real data has
@@ -96,6 +97,7 @@ def score_pairs(pairs, st: Stats, failures: list, name: str):
             continue
         st.add("typed")
         st.add("type_ok", seal.type.value == gt["type"])
+        st.add("type_sure_wrong", seal.type.value != gt["type"] and seal.type_confidence >= 0.8)
         st.add("shape_ok", seal.shape.value == gt["shape"])
         if gt.get("owner") is not None:
             st.add("owner_n")
@@ -188,17 +190,19 @@ def bench_real(root: Path, detector, reader, read: bool):
     return [("realdata", st, failures)]
 
 
-def table(rows) -> str:
-    out = ["| set | pages | labelled | detected | recall | precision | type acc | shape acc | owner exact "
-           "| code exact | det ms/page | read ms/seal |", "|" + "---|" * 12]
+def table(rows, total_only: bool = False) -> str:
+    out = ["| set | pages | labelled | detected | recall | precision | type acc | wrong type, conf >= 0.8 "
+           "| shape acc | owner exact | code exact | det ms/page | read ms/seal |", "|" + "---|" * 13]
     tot = Stats()
     for name, st, _ in rows:
         for k, v in st.c.items():
             tot.add(k, v)
-    for name, st in [(n, s) for n, s, _ in rows] + ([("all", tot)] if len(rows) > 1 else []):
+    lines = [] if total_only else [(n, s) for n, s, _ in rows]
+    for name, st in lines + ([("all", tot)] if len(rows) > 1 or total_only else []):
         c = st.c
         out.append(f"| {name} | {int(c['pages'])} | {int(c['gt'])} | {int(c['det'])} | {st.ratio('tp', 'gt')} | "
-                   f"{st.ratio('tp', 'det')} | {st.ratio('type_ok', 'typed')} | {st.ratio('shape_ok', 'typed')} | "
+                   f"{st.ratio('tp', 'det')} | {st.ratio('type_ok', 'typed')} | {int(c['type_sure_wrong'])} | "
+                   f"{st.ratio('shape_ok', 'typed')} | "
                    f"{st.ratio('owner_ok', 'owner_n')} ({int(c['owner_n'])}) | {st.ratio('code_ok', 'code_n')} "
                    f"({int(c['code_n'])}) | {1000 * c['det_s'] / max(1, c['pages']):.0f} | "
                    f"{1000 * c['read_s'] / max(1, c['read_n']):.0f} |")
@@ -212,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-read", action="store_true")
     ap.add_argument("--limit", type=int, default=None, help="label files per set")
     ap.add_argument("--failures", action="store_true", help="list every miss and misread")
+    ap.add_argument("--total", action="store_true", help="one row for all sets (e.g. --synth fixtures/scenarios)")
     args = ap.parse_args(argv)
     detector = SealDetector(SealConfig())
     reader = None
@@ -225,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.realdata:
         rows += bench_real(args.realdata, detector, reader, not args.no_read)
     print(f"load: {os.getloadavg()[0]:.2f}\n")
-    print(table(rows))
+    print(table(rows, args.total))
     if args.failures:
         for name, _, failures in rows:
             print(f"\n### {name}\n")

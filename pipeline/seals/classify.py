@@ -31,7 +31,8 @@ TYPE_WORDS: tuple[tuple[str, SealType], ...] = (
 # shorter fragments that still tell the type when OCR drops a character
 TYPE_FRAGMENTS: tuple[tuple[str, SealType], ...] = (
     ("监制", SealType.supervision), ("发票监", SealType.supervision), ("全国统", SealType.supervision),
-    ("国家税务总局", SealType.supervision), ("税务局", SealType.supervision),
+    ("国家税务总局", SealType.supervision), ("税务局", SealType.supervision), ("税务总", SealType.supervision),
+    ("家税务", SealType.supervision),
     ("发票专", SealType.invoice), ("票专用", SealType.invoice),
     ("财务专", SealType.finance), ("务专用", SealType.finance), ("合同专", SealType.contract),
     ("同专用", SealType.contract), ("回单", SealType.bank),
@@ -40,6 +41,7 @@ BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业
 CODE = re.compile(r"[0-9A-Z]{10,20}")
 _NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
 STAGE = "seals"
+GREY_TYPE_CONFIDENCE = 0.5  # a seal found on a page without colour: its type is never more certain than this
 
 
 def _find(text: str, table) -> tuple[str, SealType] | None:
@@ -77,6 +79,15 @@ def _find_fuzzy(text: str) -> tuple[str, SealType] | None:
     return None
 
 
+def _title_unread(by_role: dict[str, list[SealText]]) -> bool:
+    """Words were seen under the centre (the reader found ink in the title box) but none of them is a type word:
+    nothing legible was read, or something other than digits (the end of a serial) and seal-less words."""
+    for t in by_role.get("bottom", []):
+        if not t.text or len(re.sub(r"[\W\d_]", "", t.text)) >= 2:
+            return True
+    return False
+
+
 def clean_name(text: str) -> str:
     return _NOT_NAME.sub("", text)
 
@@ -103,6 +114,10 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         word, stype = hit
         tconf = 0.95 if word in dict(TYPE_WORDS) else 0.75
         evidence.append(f"words:{word}")
+    elif cand.shape == SealShape.oval and arc is not None and _title_pieces(arc.text):
+        # pieces of 全国统一发票监制章 along the top (an e-invoice prints its title across it): 全统, 监全统, 统发
+        stype, tconf = SealType.supervision, 0.6
+        evidence.append("words:全国统一发票监制章 (pieces)")
     elif arc is not None and BANK_NAME.search(arc.text):
         stype, tconf = SealType.bank, 0.8
         evidence.append("words:银行")
@@ -112,6 +127,10 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif cand.shape == SealShape.oval and "电子" in centre_text:
         stype, tconf = SealType.bank, 0.6
         evidence.append("words:电子(回单)")
+    elif cand.shape == SealShape.round and _title_unread(by_role):
+        # words under the centre that are not (or not legibly) type words: it may be a finance or contract seal
+        stype, tconf = SealType.official, 0.45
+        evidence.append("round, title not read")
     elif cand.shape == SealShape.round:
         stype, tconf = SealType.official, 0.85 if arc is not None else 0.5
         evidence.append("round, no type words")
@@ -138,6 +157,10 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif code is None and cand.shape != SealShape.square:
         digits = "".join(re.sub(r"\D", "", t.text) for t in by_role.get("arc_bottom", []))
         code = digits if len(digits) >= 8 else None
+    if not cand.colour and not cand.cross_page:
+        # a greyscale or fax page: seal ink cannot be told from print under it, and the title is often lost
+        tconf = min(tconf, GREY_TYPE_CONFIDENCE)
+        evidence.append("no colour")
     if owner:
         evidence.append(f"owner:{owner}")
     conf = cand.confidence * (0.6 + 0.4 * tconf)
@@ -173,6 +196,13 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
 
 
 _TITLE_CHARS = set("全国统一发票监制章")
+
+
+def _title_pieces(text: str) -> bool:
+    """A short reading made (mostly) of characters of the supervision seal's title."""
+    text = clean_name(text)
+    hits = sum(ch in _TITLE_CHARS for ch in text)
+    return 2 <= len(text) <= 7 and hits >= 2 and hits >= 0.6 * len(text)
 
 
 def _word_start(text: str, word: str) -> int | None:

@@ -212,3 +212,184 @@ def split_circles(mask: np.ndarray, min_r: float, max_r: float, band: float, min
         cv2.circle(cover, (round(k.cx), round(k.cy)), round(k.a * 1.03), 1, -1)
     ink = mask > 0
     return kept if (ink & (cover > 0)).sum() >= 0.9 * ink.sum() else []
+
+
+
+def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float,
+                band: float, n: int = 120) -> np.ndarray:
+    """How well elliptical outlines (arrays of centres and half axes, one ``angle``) sit on a ring of ink ``band``
+    wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the outline,
+    less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does not).
+    Points off the map count as no ink."""
+    h, w = weight.shape
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    th = math.radians(angle)
+    cos_t, sin_t = np.cos(t)[None, :], np.sin(t)[None, :]
+    cx, cy, a, b = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, a, b))
+
+    def mean_ink(offsets) -> np.ndarray:
+        acc = np.zeros((cx.shape[0], n), np.float32)
+        for d in offsets:
+            x, y = np.maximum(1.0, a - d) * cos_t, np.maximum(1.0, b - d) * sin_t
+            px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+            xi, yi = np.round(px).astype(np.int64), np.round(py).astype(np.int64)
+            ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+            acc += np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
+        return acc.mean(axis=1) / len(offsets)
+
+    # the ring's own width lies inside the outline (the outline is its outer edge)
+    return mean_ink((0.25 * band, 0.5 * band, 0.75 * band)) - 0.5 * mean_ink((-0.8 * band, -1.6 * band))
+
+
+def refine_circle(weight: np.ndarray, fit: Fit, band: float, max_aspect: float = 1.45,
+                  min_cover: float = 0.65) -> Fit | None:
+    """The circle that best explains a nearly round ellipse fit, searched on a soft ink map, or None when the
+    ellipse explains the ink better (a real oval).
+
+    A partial impression (one side faint, below the ink threshold) leaves an arc that an ellipse fits badly: its
+    centre drifts toward the visible side and its axes differ by 10-30 %. Most seals are round, and a circle is
+    fitted reliably from half of it; the faint side still has some weight in the soft map. Search: centre within
+    16 % of the radius and radius within 16 %, coarse then fine. A circle with no ink at all along more than
+    ``1 - min_cover`` of it is not taken (a cross-page slice, a seal cut by the page edge: the rest is not there).
+    """
+    long, short = max(fit.a, fit.b), min(fit.a, fit.b)
+    if fit.kind != "ellipse" or long > 1.7 * short:
+        return None
+    base = float(ring_scores(weight, [fit.cx], [fit.cy], [fit.a], [fit.b], fit.angle, band)[0])
+    starts = []  # (cx, cy, r, the score the circle must reach)
+    if long <= max_aspect * short:
+        # an outline already oval (a printed supervision or invoice seal) must be clearly worse than the circle
+        starts.append((fit.cx, fit.cy, (fit.a + fit.b) / 2, base - 0.02 if long < 1.18 * short else base + 0.05))
+    if long > 1.15 * short:
+        # a round seal joined by something beside it (a name seal overlapping it): the circle at one end of the
+        # region, kept only when it clearly sits on a ring where the ellipse does not (not one end of an oval)
+        th = math.radians(fit.angle if fit.a >= fit.b else fit.angle + 90.0)
+        for sign in (1.0, -1.0):
+            shift = sign * (long - short)
+            starts.append((fit.cx + shift * math.cos(th), fit.cy + shift * math.sin(th), short,
+                           max(base + 0.3, 0.75)))
+    best = None
+    for x, y, r, need in starts:
+        (cx, cy, rr), score = best_circle(weight, x, y, r, band)
+        if score >= need and (best is None or score > best[0]) and _inked_share(weight, cx, cy, rr, band) >= min_cover:
+            best = (score, cx, cy, rr)
+    if best is None:
+        return None
+    return Fit("ellipse", best[1], best[2], best[3], best[3], 0.0, fit.support, fit.fill)
+
+
+def _inked_share(weight: np.ndarray, cx: float, cy: float, r: float, band: float, n: int = 72) -> float:
+    """Share of directions in which a ring of radius ``r`` has any ink at all (the faint side of a partial impression
+    has a little; the paper beyond the cut edge of a cross-page slice has none)."""
+    h, w = weight.shape
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    hit = np.zeros(n, bool)
+    for d in (0.25 * band, 0.5 * band, 0.75 * band):
+        pts = ellipse_points(cx, cy, r - d, r - d, 0.0, t)
+        xi = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        yi = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        hit |= weight[yi, xi] > 0.02
+    return float(hit.mean())
+
+
+def best_circle(weight: np.ndarray, cx: float, cy: float, r0: float,
+                band: float) -> tuple[tuple[float, float, float], float]:
+    """The circle with the best :func:`ring_scores` near (cx, cy, r0): centre within 16 % of the radius, radius
+    within 16 % (steps of 4 %), then to the pixel. Returns ((cx, cy, r), score)."""
+    cur = np.array([cx, cy, r0], np.float64)
+    for step, k in ((max(1.0, 0.04 * r0), 4), (1.0, 2)):
+        g = np.arange(-k, k + 1) * step
+        d = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
+        c = cur + d
+        c = c[np.abs(c[:, 2] - r0) <= 0.2 * r0]
+        s = ring_scores(weight, c[:, 0], c[:, 1], c[:, 2], c[:, 2], 0.0, band, n=72)
+        cur = c[int(np.argmax(s))]
+    final = float(ring_scores(weight, [cur[0]], [cur[1]], [cur[2]], [cur[2]], 0.0, band)[0])
+    return (float(cur[0]), float(cur[1]), float(cur[2])), final
+
+
+def rect_score(weight: np.ndarray, fit: Fit, band: float, n: int = 160) -> float:
+    """:func:`ring_scores` for a rectangle: mean ink across a border ``band`` wide just inside the outline, less half
+    the ink just outside it."""
+    h, w = weight.shape
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+
+    def mean_ink(offsets) -> float:
+        vals = []
+        for d in offsets:
+            pts = _rect_points(fit.cx, fit.cy, max(1.0, fit.a - d), max(1.0, fit.b - d), fit.angle, t)
+            xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
+            ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+            vals.append(np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0))
+        return float(np.mean(vals))
+
+    return mean_ink((0.25 * band, 0.5 * band, 0.75 * band)) - 0.5 * mean_ink((-0.8 * band, -1.6 * band))
+
+
+def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_score: float,
+               max_candidates: int = 40) -> list[Fit]:
+    """Circles drawn as rings in an ink map (``ink`` in [0, 1], e.g. every dark pixel of a greyscale or fax page):
+    Hough candidates between ``min_r`` and ``max_r``, each moved to the best position within a pixel or two, kept
+    when their :func:`ring_scores` reach ``min_score``, strongest first, without near-duplicates. ``support`` of the
+    returned fits holds the score.
+
+    Print makes few rings: a circle through lines of text or a table crosses ink along a fifth to a third of its
+    length (scores up to ~0.3), while a seal's ring is inked most of the way round even where print crosses it.
+    """
+    img = np.clip(ink * 255.0, 0, 255).astype(np.uint8)
+    blur = cv2.GaussianBlur(img, (0, 0), 3.0)
+    found = cv2.HoughCircles(blur, cv2.HOUGH_GRADIENT, dp=1.0, minDist=max(4.0, 0.8 * min_r), param1=80,
+                             param2=max(10, int(0.42 * min_r)), minRadius=int(min_r), maxRadius=int(max_r) + 1)
+    if found is None:
+        return []
+    cands = found[0][:max_candidates].astype(np.float64)
+    # Hough's radius is often short by a ring's width or more (the ring's inner edge, the text inside it)
+    step = np.arange(-1, 2) * max(1.0, 0.5 * band)
+    grow = np.arange(-1, 5) * max(1.0, band)
+    d = np.stack(np.meshgrid(step, step, grow, indexing="ij"), axis=-1).reshape(-1, 3)
+    # every candidate with every small move of centre and radius, scored together
+    pts = (cands[:, None, :] + d[None, :, :]).reshape(-1, 3)
+    pts[:, 2] = np.clip(pts[:, 2], min_r, max_r)
+    s = ring_scores(ink, pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 2], 0.0, band, n=72).reshape(len(cands), len(d))
+    best = s.argmax(axis=1)
+    # the promising ones are searched again more widely and to the pixel
+    found_: list[tuple[float, tuple[float, float, float]]] = []
+    for k in np.argsort(-s.max(axis=1)):
+        if s[k, best[k]] < 0.6 * min_score:
+            break
+        c = pts[k * len(d) + best[k]]
+        if any(math.hypot(c[0] - f[1][0], c[1] - f[1][1]) < 0.3 * c[2] for f in found_):
+            continue
+        circle, score = best_circle(ink, float(c[0]), float(c[1]), float(c[2]), band)
+        found_.append((score, circle))
+    rings: list[Fit] = []
+    for score, (cx, cy, r) in sorted(found_, reverse=True):
+        if score >= min_score and all(math.hypot(cx - f.cx, cy - f.cy) > 0.6 * max(r, f.a) for f in rings):
+            rings.append(Fit("ellipse", cx, cy, r, r, 0.0, score, 0.0))
+    return rings
+
+
+def refine_ellipse(weight: np.ndarray, fit: Fit, band: float, rounds: int = 4) -> tuple[Fit, float]:
+    """The ellipse near ``fit`` whose outline sits best on a ring in a soft ink map, by coordinate descent on
+    :func:`ring_scores` over centre, axes and angle (steps of 6 % of the radius and 8 degrees, halved each round).
+    For a seal whose contour fit was spoiled by print touching it (an oval bank seal on a red rule). Returns the fit
+    (``support`` unchanged) and its score."""
+    p = np.array([fit.cx, fit.cy, fit.a, fit.b, fit.angle], np.float64)
+    r = (fit.a + fit.b) / 2
+    steps = np.array([0.06 * r, 0.06 * r, 0.06 * r, 0.06 * r, 8.0])
+
+    def score(q: np.ndarray) -> np.ndarray:  # one angle per call of ring_scores
+        return np.array([ring_scores(weight, [x[0]], [x[1]], [x[2]], [x[3]], float(x[4]), band, n=72)[0] for x in q])
+
+    best = float(score(p[None, :])[0])
+    for _ in range(rounds):
+        for k in range(5):
+            q = np.repeat(p[None, :], 5, axis=0)
+            q[:, k] += np.arange(-2, 3) * steps[k]
+            q[:, 2:4] = np.maximum(q[:, 2:4], 2.0)
+            s = score(q)
+            j = int(np.argmax(s))
+            if s[j] > best:
+                best, p = float(s[j]), q[j]
+        steps = steps / 2
+    return Fit("ellipse", float(p[0]), float(p[1]), float(p[2]), float(p[3]), float(p[4]), fit.support, fit.fill), best

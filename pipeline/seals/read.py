@@ -1,10 +1,15 @@
 """Reading a seal: its text unrolled or cut into straight lines, recognised in one batch by the OCR engine's recogniser.
 
-Round and oval seals: the band inside the ring is unrolled over 360 degrees (:func:`unwrap_band`) and split at its
-gaps; the longest run is the name along the top, and its middle gives the seal's rotation. The name is unrolled again
-over just its run; the other runs (a serial number along the bottom, 国家税务总局监制 on old supervision seals) are read
-the other way round. The seal is then turned upright and two horizontal bands are read: the centre (an invoice seal's
-tax id, the middle line of a supervision seal) and the bottom (the type words: 财务专用章, 发票专用章, ...).
+Round and oval seals: the band inside the ring is unrolled over 360 degrees (:func:`unwrap_band`). The name along the
+rim is everything but the widest gap among the columns where characters fill the band (:func:`name_columns`: a
+serial's small digits along the ring and the ends of a horizontal title poking into the band do not count, so they
+neither extend the name nor move its middle); the middle of the name gives the seal's rotation. The name is unrolled
+again over just its span; the rest of the rim (a serial number, 国家税务总局监制 on old supervision seals) is read the
+other way round. The seal is then turned upright and two horizontal bands are read: the centre (an invoice seal's tax
+id, the middle line of a supervision seal) and the bottom (the title: 财务专用章, 发票专用章, ...), the latter only when
+the middle of the title box holds ink; a title that cannot be read is reported as an empty ``bottom`` text. When the
+name read has characters after its last word (有限公司深圳市明: a faint stretch of a partial impression was taken for
+the gap at the bottom), the seal is read once more with the name starting after that word.
 
 Square seals: the face inside the border is cut into columns (right to left) and characters (top to bottom) laid on one
 line; a number strip along the bottom is read on its own.
@@ -21,7 +26,7 @@ import numpy as np
 from pipeline.ocr.base import OcrEngine, nfkc
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
-from pipeline.seals.unwrap import (best_rows, grid_strip, ink_columns, ink_image, text_segments, unwrap_band, upright,
+from pipeline.seals.unwrap import (best_rows, grid_strip, ink_image, name_columns, text_segments, unwrap_band, upright,
                                    widest_gap)
 from pipeline.types import SealShape
 
@@ -29,11 +34,13 @@ from pipeline.types import SealShape
 @dataclass(frozen=True)
 class SealText:
     """One piece of text read on a seal and where on it: arc (the name along the top), arc_bottom, centre, bottom,
-    grid (a square seal's characters), strip (a square seal's number strip)."""
+    grid (a square seal's characters), strip (a square seal's number strip). An empty ``bottom`` text: the title
+    below the centre holds words that were not read."""
 
     role: str
     text: str
     score: float
+    lattice: tuple | None = None  # the name's arc only: the recogniser's top characters per step (ocr/lattice.py)
 
 
 class SealReader:
@@ -44,16 +51,58 @@ class SealReader:
         self.config = config or SealConfig()
 
     def __call__(self, image: np.ndarray, cand: Candidate) -> tuple[SealText, ...]:
-        crops = seal_lines(image, cand, self.config)
-        if not crops:
+        plan = read_plan(image, cand, self.config)
+        if plan is None or not plan.lines:
             return ()
-        results = self.engine.recognize([c for _, c in crops])
+        texts = self._recognise(plan.lines)
+        arc = next((t for t in texts if t.role == "arc"), None)
+        cut = name_wraps_at(arc.text) if arc is not None and plan.name_span is not None else None
+        if cut is not None:
+            # the name was unrolled from the wrong place (a faint stretch taken for the gap at the bottom): start
+            # it after its last word (公司, 支行, ...) and read the seal again turned accordingly
+            t0, t1 = plan.name_span
+            again = read_plan(image, cand, self.config, after=t0 + cut * (t1 - t0))
+            if again is not None and again.lines:
+                texts = self._recognise(again.lines)
+        return texts
+
+    def _recognise(self, lines: list[tuple[str, np.ndarray]]) -> tuple[SealText, ...]:
+        results = self.engine.recognize([c for _, c in lines])
+        # the name along the arc is also kept as a lattice, so that a party's name can be verified against it later
+        arcs = [i for i, (role, _) in enumerate(lines) if role in ("arc", "grid")]
+        lattices = dict(zip(arcs, self.engine.lattices([lines[i][1] for i in arcs]))) if arcs and hasattr(
+            self.engine, "lattices") else {}
         out = []
-        for (role, _), (text, score) in zip(crops, results):
+        for i, ((role, _), (text, score)) in enumerate(zip(lines, results)):
             text = nfkc(text).replace(" ", "")
             if text and score >= self.config.min_text_score:
-                out.append(SealText(role, text, round(float(score), 3)))
+                out.append(SealText(role, text, round(float(score), 3), lattices.get(i)))
+            elif role == "bottom":  # words under the centre that could not be read: the type is not known
+                out.append(SealText(role, "", round(float(score), 3)))
         return tuple(out)
+
+
+# the last word of an organisation's name along the rim; text read after it means the name was unrolled from the
+# wrong place
+NAME_ENDS = ("公司", "支行", "分行", "营业部", "分理处", "合作社", "事务所", "研究院", "研究所", "中心", "税务局")
+_TAIL_CHARS = set("有限责任股份公司")  # a tail of these is the end of the name read twice, not its start
+
+
+def name_wraps_at(text: str) -> float | None:
+    """Where (share of the text) a name read round the rim really ends, when characters follow its last word
+    (有限公司深圳市明 -> after 公司); None when it ends the text or what follows is no start of a name (digits of a
+    serial, a single character, 有限 read twice)."""
+    best = None
+    for word in NAME_ENDS:
+        i = text.rfind(word)
+        if i >= 0 and (best is None or i + len(word) > best):
+            best = i + len(word)
+    if best is None or best >= len(text):
+        return None
+    rest = [ch for ch in text[best:] if "\u4e00" <= ch <= "\u9fff"]
+    if len(rest) < 2 or all(ch in _TAIL_CHARS for ch in rest):
+        return None
+    return best / len(text)
 
 
 def trim(grey: np.ndarray, pad: int = 4) -> np.ndarray:
@@ -78,8 +127,27 @@ def _to_bgr(grey: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
+TITLE_INK = 0.04  # share of inked pixels in the title box of an upright seal above which it holds words
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """The (role, line image) pairs to recognise for one seal and, for round and oval seals, where the name was
+    unrolled along the rim (``name_span``: start and end, radians clockwise from the bottom)."""
+
+    lines: list[tuple[str, np.ndarray]]
+    name_span: tuple[float, float] | None = None
+
+
 def seal_lines(image: np.ndarray, cand: Candidate, cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
     """(role, BGR line image) pairs to recognise for one seal."""
+    plan = read_plan(image, cand, cfg)
+    return [] if plan is None else plan.lines
+
+
+def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float | None = None) -> ReadPlan | None:
+    """What to read on a seal. ``after``: the rim parameter (from the bottom, clockwise) where the name is known to
+    end; by default the name is everything but the widest gap in the band's text."""
     f = cand.fit
     r = max(f.a, f.b)
     pad = int(0.15 * r) + 4
@@ -87,12 +155,12 @@ def seal_lines(image: np.ndarray, cand: Candidate, cfg: SealConfig) -> list[tupl
     x0, y0 = max(0, int(f.cx - r - pad)), max(0, int(f.cy - r - pad))
     x1, y1 = min(W, int(f.cx + r + pad)), min(H, int(f.cy + r + pad))
     if x1 - x0 < 8 or y1 - y0 < 8:
-        return []
+        return None
     ink = ink_image(image[y0:y1, x0:x1], cand.colour)
     cx, cy = f.cx - x0, f.cy - y0
     if cand.shape == SealShape.square:
-        return _square_lines(ink, cx, cy, f.a, f.b, f.angle)
-    return _round_lines(ink, cx, cy, f.a, f.b, f.angle, cfg)
+        return ReadPlan(_square_lines(ink, cx, cy, f.a, f.b, f.angle))
+    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after)
 
 
 def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
@@ -103,8 +171,25 @@ def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
     return a, b, angle
 
 
-def _round_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
-                 cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
+def _name_gap(cols: np.ndarray, after: float | None) -> tuple[int, int] | None:
+    """(start, end) columns of the gap at the bottom of the seal in a circular row of name columns: the widest gap,
+    or, when the name's end is known (column ``after``), the widest gap in the third of the rim that follows it."""
+    n = len(cols)
+    if cols.all():
+        return None
+    if after is not None:
+        lo = int(after) - int(0.02 * n)
+        window = np.array([cols[(lo + i) % n] for i in range(int(0.35 * n))])
+        if not window.all():
+            mid, length = widest_gap(np.concatenate([window, [True]]))
+            return lo + mid - length // 2, lo + mid - length // 2 + length
+    mid, length = widest_gap(cols)
+    start = mid - length // 2
+    return start, start + length
+
+
+def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
+                cfg: SealConfig, after: float | None = None) -> ReadPlan | None:
     a, b, angle = _normalise(a, b, angle)
     R = min(a, b)
     if a / b < cfg.oval_aspect:  # round: the rotation is unknown, the name run tells it
@@ -112,24 +197,18 @@ def _round_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angl
         angle = 0.0
     d0 = ring_inner_edge(ink, cx, cy, a, b, angle, R)
     d1 = d0 + (cfg.arc_band[1] - cfg.arc_band[0]) * R
-    # the whole band from the bottom, clockwise; runs of text are found on its inner half, which the small digits of
-    # a serial number along the bottom rim do not reach, so the name's run ends where the serial begins
+    # the whole band from the bottom, clockwise; the name is what lies outside the gap at the bottom, found among
+    # the columns where characters fill the band (not a serial's digits along the ring, not a title's ends)
     full = unwrap_band(ink, cx, cy, a, b, angle, math.pi / 2, math.pi / 2 + 2 * math.pi, d0, d1)
     n = full.shape[1]
-    inner = full[int(0.4 * full.shape[0]):int(0.78 * full.shape[0]), :]  # not the deepest rows: a title's ends
-    cols = ink_columns(inner)
+    cols = name_columns(full)
     if not cols.any():
-        return []
-    # the widest gap is the bottom of the seal (or the serial there); gaps much narrower are faint characters
-    gap = widest_gap(cols)[1] if not cols.all() else 0
-    segs = text_segments(inner, min_gap=max(3, int(cfg.arc_gap * n), int(0.6 * gap)), min_len=max(4, int(0.02 * n)))
-    if not segs:
-        return []
-    name = max(segs, key=lambda s: s[1] - s[0])
+        return ReadPlan([])
     per = 2 * math.pi / n
+    gap = _name_gap(cols, None if after is None else after / per)
+    g0, g1 = gap if gap is not None else (0, 0)
     margin = 0.012 * n
-    ts, te = math.pi / 2 + (name[0] - margin) * per, math.pi / 2 + (name[1] + margin) * per
-    out = [("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))]
+    ts, te = math.pi / 2 + (g1 - margin) * per, math.pi / 2 + (g0 + n + margin) * per
     mid = (ts + te) / 2  # the middle of the name is "up" (parameter 3*pi/2)
     rot = mid - 1.5 * math.pi
     if a != b:  # an oval's name is centred on its long side: only which side is open
@@ -137,9 +216,10 @@ def _round_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angl
         if rot == 0.0 and abs(mid - 1.5 * math.pi) > 0.15:  # re-centre the name on the top
             half = (te - ts) / 2
             ts, te = 1.5 * math.pi - half, 1.5 * math.pi + half
-            out[0] = ("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))
+    out = [("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))]
     # the rest of the rim, read the other way round (text along the bottom faces the centre)
-    rest = unwrap_band(ink, cx, cy, a, b, angle, te + 2 * math.pi - 2 * margin * per, te, d0, d1, bottom=True)
+    rest = unwrap_band(ink, cx, cy, a, b, angle, ts + 2 * math.pi + margin * per, te - margin * per, d0, d1,
+                       bottom=True)
     for s0, e0 in text_segments(rest, min_gap=max(3, int(0.05 * n)), min_len=max(4, int(0.03 * n))):
         if e0 <= rest.shape[1]:
             out.append(("arc_bottom", _to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
@@ -148,11 +228,18 @@ def _round_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angl
     size = int(2 * a + 4)
     up = upright(ink, cx, cy, turn, size)
     c = size / 2
+    # the title (财务专用章, 发票专用章, ...) sits below the centre; the ends of a serial along the rim, the lowest
+    # characters of a long name and the star's lower points stay outside the middle of it, so ink there means there
+    # are words to read
+    title = up[int(c + 0.38 * b):int(c + 0.64 * b), int(c - 0.3 * a):int(c + 0.3 * a)]
+    has_title = bool(title.size) and float((title < 128).mean()) > TITLE_INK
     for role, (ya, yb), half_w in (("centre", (-0.17, 0.20), 0.66), ("bottom", (0.30, 0.74), 0.58)):
         band = up[int(c + ya * b):int(c + yb * b), int(c - half_w * a):int(c + half_w * a)]
+        if role == "bottom" and not has_title:
+            continue
         if band.size and (band < 128).mean() > 0.01:
             out.append((role, _to_bgr(trim(band))))
-    return out
+    return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
 
 
 def ring_inner_edge(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float, R: float) -> float:

@@ -29,7 +29,9 @@ class SealStage:
         out = []
         for cand in self.detector(image, page.index, page.dpi):
             texts = self.reader(image, cand) if self.reader is not None and not cand.cross_page else ()
-            out.append(classify(cand, texts, self.engine_name))
+            seal = classify(cand, texts, self.engine_name)
+            lattice = next((t.lattice for t in texts if t.role in ("arc", "grid") and t.lattice), None)
+            out.append(seal.model_copy(update={"owner_lattice": lattice}) if lattice else seal)
         return tuple(out)
 
 

@@ -1,11 +1,13 @@
 """Pure image transforms that turn a seal's text into straight lines for a line recogniser.
 
-- :func:`ink_image`: the seal's ink as dark-on-white grey (redness on colour pages, so print under the seal and tinted
-  paper vanish; the grey levels themselves on greyscale pages).
+- :func:`ink_image`: the seal's ink as dark-on-white grey (on colour pages the full-resolution green and blue planes
+  gated by redness, so print under the seal and tinted paper vanish and strokes stay sharp; the grey levels
+  themselves on greyscale pages).
 - :func:`unwrap_band`: an elliptical band unrolled into a strip (polar unwrap generalised to ellipses: each column is a
   normal of the ellipse, each row a fixed inward offset), clockwise for text along the top, counter-clockwise and
   flipped for text along the bottom.
-- :func:`text_segments`: angular runs of text in an unrolled band, split at gaps.
+- :func:`name_columns`: the columns of an unrolled band that hold the name's characters (ink across the band's height).
+- :func:`text_segments` / :func:`column_runs`: angular runs of text in an unrolled band, split at gaps.
 - :func:`grid_strip`: a square seal's characters (columns right to left, top to bottom) laid out on one line.
 """
 
@@ -16,23 +18,47 @@ import math
 import cv2
 import numpy as np
 
-from pipeline.ocr.redink import red_thresholds, redness
+from pipeline.ocr.redink import paper_colour, red_thresholds, redness
 
 
 def ink_image(crop: np.ndarray, colour: bool) -> np.ndarray:
-    """Grey uint8 image of the seal ink: 0 = full ink, 255 = paper."""
+    """Grey uint8 image of the seal ink: 0 = full ink, 255 = paper.
+
+    Colour crops: the stroke shapes come from how much green and blue the ink absorbs (``1 - max(G, B)`` of the
+    white-balanced crop), gated by redness. Redness itself is a colour difference: in a JPEG scan or photo the
+    colour planes are stored at half resolution and quantised hardest, so strokes drawn from it come out bold and
+    blurred and faint strokes vanish (the recogniser then misreads dense characters), while the luminance detail is
+    kept. The gate drops black and blue print (red channel dark or no redness) but keeps light strokes away from
+    black print. Strength is normalised by the ink around each point, so the faint side of a partial impression comes
+    out nearly as dark as the rest, and strokes come out solid.
+    """
     if colour and crop.ndim == 3:
-        red = redness(crop)
+        paper = paper_colour(crop)
+        red = redness(crop, paper)
         lo, _ = red_thresholds(red, crop.min(axis=2) > 0.85 * np.percentile(crop.min(axis=2), 90))
-        ink = red[red > lo]
-        if ink.size < 20:
+        if int((red > lo).sum()) < 20:
             return np.full(red.shape, 255, np.uint8)
-        full = float(np.percentile(ink, 60))  # faint strokes of a partial impression still come out dark
-        w = np.clip((red - 0.7 * lo) / max(1e-3, full - 0.7 * lo), 0.0, 1.0).astype(np.float32)
+        norm = np.minimum(crop.astype(np.float32) / paper, 1.0)
+        bn, gn, rn = norm[..., 0], norm[..., 1], norm[..., 2]
+        dark = 1.0 - np.maximum(gn, bn)  # what the ink absorbs
+        # red enough (the colour planes are coarse: widen by a pixel), and the red channel not dark (black print)
+        gate = np.clip((cv2.dilate(red, np.ones((3, 3), np.uint8)) - 0.6 * lo) / max(1e-3, 0.6 * lo), 0.0, 1.0)
+        gate *= np.clip((rn - 0.35) / 0.25, 0.0, 1.0)
+        # faint strokes lose their colour to JPEG (chroma is quantised hardest) and turn light grey: light ink
+        # counts too, away from black print (whose anti-aliased edges are light grey as well)
+        near_black = cv2.dilate((rn < 0.6).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        gate = np.maximum(gate, np.clip((0.3 - dark) / 0.1, 0.0, 1.0) * ~near_black)
+        dark *= gate
+        full = float(np.percentile(dark[red > lo], 60))
+        k = max(3, int(0.12 * max(dark.shape)) | 1)  # about a character and a half
+        local = cv2.blur(cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))), (k, k))
+        local = np.clip(0.7 * local, 0.5 * full, full)
+        # strokes come out solid: the recogniser reads solid glyphs better than shaded ones
+        w = np.clip((dark - 0.15 * local) / np.maximum(1e-3, 0.5 * local), 0.0, 1.0).astype(np.float32)
         # where black print crosses a stroke the ink cannot be seen: bridge such gaps from the ink around them
-        dark = crop.max(axis=2) < 0.45 * np.percentile(crop.max(axis=2), 90)
+        black = crop.max(axis=2) < 0.45 * np.percentile(crop.max(axis=2), 90)
         closed = cv2.morphologyEx(w, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        w = np.where(dark, np.maximum(w, closed), w)
+        w = np.where(black, np.maximum(w, closed), w)
         return np.clip(255.0 * (1.0 - w), 0, 255).astype(np.uint8)
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
     lo, hi = np.percentile(grey, 2), np.percentile(grey, 90)
@@ -66,7 +92,12 @@ def unwrap_band(img: np.ndarray, cx: float, cy: float, a: float, b: float, angle
 def text_segments(strip: np.ndarray, min_gap: int, min_len: int, ink_level: int = 128) -> list[tuple[int, int]]:
     """(start, end) column runs of a dark-on-white strip holding ink, split where ``min_gap`` or more columns are
     empty; runs shorter than ``min_len`` are dropped. A run crossing the strip's end wraps round (circular strips)."""
-    cols = ink_columns(strip, ink_level)
+    return column_runs(ink_columns(strip, ink_level), min_gap, min_len)
+
+
+def column_runs(cols: np.ndarray, min_gap: int, min_len: int) -> list[tuple[int, int]]:
+    """(start, end) runs of True in a circular boolean row, joined across gaps shorter than ``min_gap``; runs shorter
+    than ``min_len`` are dropped; a run crossing the end wraps round (end > len)."""
     n = len(cols)
     if not cols.any():
         return []
@@ -94,6 +125,35 @@ def text_segments(strip: np.ndarray, min_gap: int, min_len: int, ink_level: int 
     return [(s + start, e + start) for s, e in merged if e - s >= min_len]
 
 
+def name_columns(band: np.ndarray, ink_level: int = 128) -> np.ndarray:
+    """Columns of an unrolled rim band (row 0 at the ring) that hold characters of the name along the rim.
+
+    The name's characters fill the band's height; other ink reaches only part of it: a serial number's small digits
+    lie along the ring (outer rows), the ends of a horizontal title (财务专用章) and the tips of the star poke into
+    the inner rows. So a column counts when, within about a third of a character around it, there is ink both in
+    the outer half of the band and in the inner half. Rows inked almost all the way round (an inner ring, the ring's
+    own edge) are ignored.
+    """
+    ink = band < ink_level
+    h, n = ink.shape
+    ink = ink & ~(ink.mean(axis=1) > 0.6)[:, None]
+    outer = ink[int(0.1 * h):int(0.45 * h)].sum(axis=0) >= 2
+    inner = ink[int(0.55 * h):int(0.9 * h)].sum(axis=0) >= 2
+    k = max(3, h // 3) | 1
+    widen = np.ones(k, np.uint8)
+
+    def near(row: np.ndarray) -> np.ndarray:  # circular max filter over k columns
+        pad = np.concatenate([row[-k:], row, row[:k]]).astype(np.uint8)
+        return cv2.dilate(pad[None, :], widen[None, :]).ravel()[k:k + n] > 0
+
+    cols = near(outer) & near(inner)
+    # a speck (noise, a stroke of the serial touching a title's end) makes a run no wider than the window itself
+    for s, e in column_runs(cols, 1, 0):
+        if e - s <= k + 2:
+            cols[np.arange(s, e) % n] = False
+    return cols
+
+
 def ink_columns(strip: np.ndarray, ink_level: int = 128) -> np.ndarray:
     """Columns of a dark-on-white strip that hold ink."""
     return (strip < ink_level).sum(axis=0) > max(1, 0.06 * strip.shape[0])
@@ -102,7 +162,7 @@ def ink_columns(strip: np.ndarray, ink_level: int = 128) -> np.ndarray:
 def widest_gap(cols: np.ndarray) -> tuple[int, int]:
     """(middle index, length) of the longest circular run of False in ``cols`` (which holds at least one False)."""
     n = len(cols)
-    first = int(np.argmin(cols))
+    first = int(np.argmax(cols))  # start on ink, so that no gap is cut in two by the strip's ends
     rolled = np.roll(cols, -first)
     best_len, best_mid, i = 0, 0, 0
     while i < n:

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from pipeline.seals import Candidate, SealConfig, SealDetector, SealText, classify
-from pipeline.seals.geometry import Fit, fit_shape, ring_support
-from pipeline.seals.unwrap import text_segments, unwrap_band
+from pipeline.seals.geometry import Fit, fit_shape, refine_circle, ring_support
+from pipeline.seals.read import name_wraps_at
+from pipeline.seals.unwrap import ink_image, name_columns, text_segments, unwrap_band, widest_gap
 from pipeline.types import BBox, SealShape, SealType
 
 DPI = 200
@@ -208,3 +209,124 @@ def test_stage_without_engine_reports_a_cross_page_slice_as_a_seal():
     (seal,) = SealStage(None)(img, p)
     assert seal.cross_page is True and seal.page == 5 and seal.bbox.polygon
     assert SealStage(None)(None, p) == ()
+
+
+# -- regressions: reading geometry, partial impressions, precision (see docs/seals.md, "Changes")
+
+
+def test_name_columns_skip_serial_digits_and_title_ends():
+    band = np.full((40, 400), 255, np.uint8)
+    for x in range(100, 300, 40):  # name characters fill the band's height
+        band[4:36, x:x + 30] = 0
+    band[2:12, 20:60] = 0  # a serial's small digits along the ring (outer rows)
+    band[26:38, 330:370] = 0  # a title's end poking into the inner rows
+    cols = name_columns(band)
+    assert cols[100:290].mean() > 0.95
+    assert not cols[:70].any() and not cols[320:].any()
+
+
+def test_widest_gap_is_not_cut_by_the_strip_end():
+    cols = np.ones(100, bool)
+    cols[:10] = False
+    cols[80:] = False  # one gap of 30 across the end; a gap of 20 elsewhere is smaller
+    cols[40:60] = False
+    mid, length = widest_gap(cols)
+    assert length == 30 and (mid - 95) % 100 < 3
+
+
+@pytest.mark.parametrize("text,cut", [
+    ("有限公司深圳市明", 0.5),  # unrolled from a faint stretch: the name really starts after 公司
+    ("限公司1411北京市远", 3 / 11),
+    ("北京市华景电子科技有限公司", None),
+    ("东莞市岭曜信息技术有限公司620", None),  # a serial's digits after the name
+    ("招商银行股份有限公", None),  # 银行 inside a bank's name is no end
+    ("武汉市峰纳数据服务有限公司限限", None),  # the end read twice
+    ("武汉市晨软件有限公司日6", None),
+])
+def test_name_wraps_at(text, cut):
+    got = name_wraps_at(text)
+    assert (got is None) if cut is None else abs(got - cut) < 1e-6
+
+
+def _partial_ring(r=60.0, c=(100.0, 100.0), faint=0.15, shape=(200, 200)) -> np.ndarray:
+    """A soft ink map of a ring whose left half is faint (a partial impression)."""
+    w = np.zeros(shape, np.float32)
+    cv2.circle(w, (int(c[0]), int(c[1])), int(r - 2), 1.0, 4)
+    w[:, : int(c[0])] *= faint
+    return w
+
+
+def test_refine_circle_recentres_a_partial_impression():
+    w = _partial_ring()
+    # the ellipse fitted to the strong half only: centre pulled right, axes unequal
+    off = Fit("ellipse", 112.0, 101.0, 52.0, 61.0, 10.0, 0.6, 0.8)
+    f = refine_circle(w, off, 4.0)
+    assert f is not None and abs(f.cx - 100) <= 2 and abs(f.cy - 100) <= 2 and abs(f.a - 60) <= 2
+
+
+def test_refine_circle_leaves_an_oval_and_a_cut_seal_alone():
+    oval = np.zeros((200, 260), np.float32)
+    cv2.ellipse(oval, (130, 100), (88, 62), 0, 0, 360, 1.0, 4)
+    assert refine_circle(oval, Fit("ellipse", 130, 100, 90, 64, 0.0, 1.0, 0.8), 4.0) is None
+    cut = _partial_ring(faint=0.0)  # the other half is on the next page: no ink at all there
+    assert refine_circle(cut, Fit("ellipse", 112.0, 101.0, 52.0, 61.0, 10.0, 0.6, 0.8), 4.0) is None
+
+
+def test_fax_page_rings_found_by_structure_and_text_is_not_a_ring():
+    img = page(paper=(255, 255, 255))
+    for y in range(200, 2200, 45):
+        cv2.putText(img, "TEXT LINE 1234567890 ABCDEFG", (100, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3)
+    text_only = SealDetector()(img.copy(), 0, DPI)
+    round_seal(img, 120, 200, colour=(0, 0, 0))
+    cands = SealDetector()(img, 0, DPI)
+    assert text_only == []
+    assert len(cands) == 1 and not cands[0].colour
+    assert abs(cands[0].bbox.center[0] / PX_MM - 120) < 3 and abs(cands[0].bbox.width / PX_MM - 42) < 4
+    assert cands[0].confidence <= SealConfig().grey_max_confidence
+
+
+def test_red_form_labels_in_a_table_are_not_seals():
+    img = page(paper=(250, 250, 250))
+    x0, y0 = int(20 * PX_MM), int(40 * PX_MM)
+    for k in range(6):  # a red-ruled table of short cells with red labels (bank slip, e-invoice buyer box)
+        y = y0 + k * int(9 * PX_MM)
+        cv2.rectangle(img, (x0, y), (x0 + int(22 * PX_MM), y + int(9 * PX_MM)), RED, 2)
+        cv2.putText(img, "AB CD", (x0 + 20, y + int(6 * PX_MM)), cv2.FONT_HERSHEY_SIMPLEX, 1.1, RED, 3)
+    assert SealDetector()(img, 0, DPI) == []
+
+
+def test_ink_image_keeps_faint_strokes_and_drops_black_print():
+    crop = np.full((120, 120, 3), 250, np.uint8)
+    cv2.circle(crop, (60, 60), 50, RED, 4)  # enough red for the thresholds
+    cv2.line(crop, (30, 40), (90, 40), (195, 195, 195), 3)  # a faint stroke whose colour JPEG took away
+    cv2.line(crop, (30, 80), (90, 80), (20, 20, 20), 3)  # black print under the seal
+    ink = ink_image(crop, colour=True)
+    assert ink[40, 60] < 128 and ink[10, 60] < 128
+    assert ink[80, 45] > 200 and ink[60, 60] > 200
+
+
+def _grey_cand() -> Candidate:
+    return Candidate(page=0, shape=SealShape.round, fit=Fit("ellipse", 50, 50, 40, 40, 0, 0.9, 0.78),
+                     bbox=BBox(x0=10, y0=10, x1=90, y1=90), confidence=0.5, colour=False)
+
+
+def test_round_seal_with_unread_title_is_not_confidently_official():
+    name = SealText("arc", "北京市峰图机器人有限公司", 0.9)
+    unread = classify(_cand(), [name, SealText("bottom", "", 0.1)])
+    garbled = classify(_cand(), [name, SealText("bottom", "MEGMaA", 0.5)])
+    plain = classify(_cand(), [name])
+    assert unread.type == garbled.type == plain.type == SealType.official
+    assert unread.type_confidence <= 0.5 and garbled.type_confidence <= 0.5 and plain.type_confidence >= 0.8
+    assert "round, title not read" in unread.texts
+
+
+def test_seal_on_a_page_without_colour_has_an_uncertain_type():
+    seal = classify(_grey_cand(), [SealText("arc", "北京市海星机器人有限公司", 0.9)])
+    assert seal.type == SealType.official and seal.type_confidence <= 0.5 and "no colour" in seal.texts
+
+
+def test_supervision_seal_behind_an_e_invoice_title():
+    seal = classify(_cand(SealShape.oval), [SealText("arc", "全统", 0.8), SealText("centre", "增值税专", 0.9)])
+    assert seal.type == SealType.supervision
+    other = classify(_cand(SealShape.oval), [SealText("arc", "名称:", 0.8)])
+    assert other.type == SealType.other
