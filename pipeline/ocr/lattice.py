@@ -11,6 +11,7 @@ stored on the :class:`pipeline.types.Seal`, so verification needs no image and r
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -50,6 +51,25 @@ class Spot(NamedTuple):
         return sum(p >= min_prob for p in self.support) / len(self.support) if self.support else 0.0
 
 
+@lru_cache(maxsize=256)
+def _prepared(lattice: Lattice) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Per step: log of the best probability, log of the blank's, and per character its log-probabilities."""
+    n = len(lattice)
+    best = np.empty(n)
+    blank_log = np.empty(n)
+    chars: dict[str, np.ndarray] = {}
+    for t, (blank, top) in enumerate(lattice):
+        best[t] = math.log(max([blank] + [p for _, p in top]))
+        blank_log[t] = math.log(max(blank, FLOOR))
+        for ch, p in top:
+            col = chars.get(ch)
+            if col is None:
+                col = chars[ch] = np.full(n, math.log(FLOOR))
+            col[t] = max(col[t], math.log(max(p, FLOOR)))
+    return best, blank_log, chars
+
+
+@lru_cache(maxsize=4096)
 def spot(lattice: Lattice, text: str) -> Spot:
     """Align ``text`` to the lattice (Viterbi over the CTC states, free before and after) and score it.
 
@@ -58,60 +78,60 @@ def spot(lattice: Lattice, text: str) -> Spot:
     n, L = len(lattice), len(text)
     if n == 0 or L == 0:
         return Spot(-math.inf, (0.0,) * L, (0, 0))
-    # emission log-probs: per step, per extended state (blank, c1, blank, c2, ..., blank)
-    best = np.empty(n)
-    emit = np.full((n, 2 * L + 1), math.log(FLOOR))
-    for t, (blank, chars) in enumerate(lattice):
-        probs = dict(chars)
-        best[t] = math.log(max([blank] + [p for _, p in chars]))
-        emit[t, 0::2] = math.log(max(blank, FLOOR))
-        for j, ch in enumerate(text):
-            emit[t, 2 * j + 1] = math.log(max(probs.get(ch, 0.0), FLOOR))
+    best, blank_log, char_logs = _prepared(lattice)
+    floor = np.full(n, math.log(FLOOR))
+    emit = np.empty((n, 2 * L + 1))  # emission log-probs: per step, per extended state (blank, c1, blank, ..., blank)
+    emit[:, 0::2] = blank_log[:, None]
+    for j, ch in enumerate(text):
+        emit[:, 2 * j + 1] = char_logs.get(ch, floor)
     S = 2 * L + 1
     NEG = -1e18
-    # states: 0 = before (free), 1..S = CTC states, S+1 = after (free)
+    # states: 0 = before (free), 1..S = CTC states, S+1 = after (free); vectorised over the states
+    idx = np.arange(1, S + 1)
+    e = idx - 1  # extended-label index
+    skip_ok = np.zeros(S, dtype=bool)  # skip the blank between two different characters
+    for j in range(1, L):
+        if text[j] != text[j - 1]:
+            skip_ok[2 * j + 1] = True
     score = np.full(S + 2, NEG)
     back = np.zeros((n, S + 2), dtype=np.int32)
     score[0] = best[0]
     score[1] = emit[0, 0]
     score[2] = emit[0, 1]
-    back[0, :] = -1
     for t in range(1, n):
-        new = np.full(S + 2, NEG)
-        # before: stay
+        stay = score[1:S + 1]
+        prev1 = np.concatenate(([score[0]], score[1:S]))  # state 1 enters from "before"
+        prev2 = np.full(S, NEG)
+        prev2[2:] = np.where(skip_ok[2:], score[1:S - 1], NEG)
+        prev2[1] = score[0]  # state 2 (first character) enters from "before"
+        cands = np.stack([stay, prev1, prev2])
+        arg = cands.argmax(axis=0)
+        new = np.empty(S + 2)
+        new[1:S + 1] = cands[arg, np.arange(S)] + emit[t, e]
+        back[t, 1:S + 1] = np.choose(arg, [idx, np.where(idx == 1, 0, idx - 1),
+                                           np.where(idx == 2, 0, idx - 2)])
         new[0] = score[0] + best[t]
         back[t, 0] = 0
-        for s in range(1, S + 1):
-            e = s - 1  # index in the extended label sequence: even = blank, odd = character (e - 1) // 2
-            cands = [(score[s], s)]
-            if s >= 2:
-                cands.append((score[s - 1], s - 1))
-            if e % 2 == 1 and e >= 3 and text[(e - 1) // 2] != text[(e - 3) // 2]:
-                cands.append((score[s - 2], s - 2))  # skip the blank between two different characters
-            if s <= 2:
-                cands.append((score[0], 0))  # enter from "before"
-            v, arg = max(cands)
-            new[s] = v + emit[t, e]
-            back[t, s] = arg
-        # after: from the last char or the final blank, or stay
-        cands = [(score[S + 1], S + 1), (score[S], S), (score[S - 1], S - 1)]
-        v, arg = max(cands)
+        after = [(score[S + 1], S + 1), (score[S], S), (score[S - 1], S - 1)]
+        v, a = max(after)
         new[S + 1] = v + best[t]
-        back[t, S + 1] = arg
+        back[t, S + 1] = a
         score = new
     finals = [(score[S + 1], S + 1), (score[S], S), (score[S - 1], S - 1)]
     total, state = max(finals)
-    # backtrack: per character, the steps aligned to it
+    # backtrack: per character, the highest probability at the steps aligned to it
     support = [0.0] * L
     first = last = None
+    floor = math.log(FLOOR)
     for t in range(n - 1, -1, -1):
         if 1 <= state <= S:
             first = t
             last = t if last is None else last
             if (state - 1) % 2 == 1:
                 j = (state - 1) // 2
-                support[j] = max(support[j], math.exp(emit[t, state - 1]) if emit[t, state - 1] > math.log(FLOOR) else
-                                 0.0)
-        state = back[t, state] if t > 0 else state
+                if emit[t, state - 1] > floor:
+                    support[j] = max(support[j], math.exp(emit[t, state - 1]))
+        if t > 0:
+            state = back[t, state]
     llr = (total - best.sum()) / L
     return Spot(round(float(llr), 4), tuple(round(p, 4) for p in support), (first or 0, last or 0))
