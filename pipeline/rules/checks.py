@@ -227,6 +227,14 @@ class DateWindowParams(Params):
     requires: list[DocType] = []
 
 
+def _dated(b: Bundle, refs: list[str]):
+    """(label, document, value, date or None) for every listed date field of the contract's documents."""
+    for doc_type, name in _doc_types(refs):
+        for d in b.of(doc_type):
+            v = d.get(name)
+            yield f"{_DOC_LABEL[doc_type]} {name}", d, v, parse_date(v.value)
+
+
 @check("date_window", "contract", DateWindowParams)
 def date_window(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     """Every listed date of the contract's documents lies within [start, end]."""
@@ -236,17 +244,13 @@ def date_window(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     if missing:
         return review(f"no {', '.join(_DOC_LABEL[t] for t in missing)} to read the date from", [])
     outs = []
-    for doc_type, name in _doc_types(p.dates):
-        for d in b.of(doc_type):
-            v = d.get(name)
-            day = parse_date(v.value)
-            label = f"{_DOC_LABEL[doc_type]} {name}"
-            if day is None:
-                outs.append(review(f"{label} not read ({d.id})", [v.observation(label)]))
-            elif (p.start and day < p.start) or (p.end and day > p.end):
-                outs.append(failed(f"{label} {day} outside {window}", [v.observation(label)]))
-            else:
-                outs.append(passed(f"{label} {day} within {window}", [v.observation(label)]))
+    for label, d, v, day in _dated(b, p.dates):
+        if day is None:
+            outs.append(review(f"{label} not read ({d.id})", [v.observation(label)]))
+        elif (p.start and day < p.start) or (p.end and day > p.end):
+            outs.append(failed(f"{label} {day} outside {window}", [v.observation(label)]))
+        else:
+            outs.append(passed(f"{label} {day} within {window}", [v.observation(label)]))
     return worst(outs, review("no date to check", []))
 
 
@@ -266,18 +270,14 @@ def date_order(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
         return review(f"{_DOC_LABEL[ft]} {fname} not read", [v.observation(fname) for v in firsts])
     day0 = parse_date(first.value)
     outs = []
-    for doc_type, name in _doc_types(p.not_before_first):
-        for d in b.of(doc_type):
-            v = d.get(name)
-            day = parse_date(v.value)
-            label = f"{_DOC_LABEL[doc_type]} {name}"
-            if day is None:
-                continue  # an unread date is the date rules' business; order needs two dates
-            obs = [first.observation(f"{_DOC_LABEL[ft]} {fname}"), v.observation(label)]
-            if day < day0:
-                outs.append(failed(f"{label} {day} ({d.id}) is before the {_DOC_LABEL[ft]} {fname} {day0}", obs))
-            else:
-                outs.append(passed(f"{label} {day} not before {day0}", obs))
+    for label, d, v, day in _dated(b, p.not_before_first):
+        if day is None:
+            continue  # an unread date is the date rules' business; order needs two dates
+        obs = [first.observation(f"{_DOC_LABEL[ft]} {fname}"), v.observation(label)]
+        if day < day0:
+            outs.append(failed(f"{label} {day} ({d.id}) is before the {_DOC_LABEL[ft]} {fname} {day0}", obs))
+        else:
+            outs.append(passed(f"{label} {day} not before {day0}", obs))
     return worst(outs, passed(f"no dated document to compare with {day0}"))
 
 
