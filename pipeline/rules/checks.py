@@ -965,6 +965,10 @@ def service_cap(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
         sw = sum((it.counted for it in items if it.kind == "software"), Decimal("0.00"))
         sv = sum((it.counted for it in items if it.kind == "service"), Decimal("0.00"))
         obs = [derived("software items", fmt(sw)), derived("service items", fmt(sv))]
+        if c.items:  # point at the item lines the sums come from
+            obs += [c.item_value(i, "amount").observation(f"{c.item_value(i, 'kind').value} item: "
+                                                         f"{c.item_value(i, 'name').value}")
+                    for i in range(len(c.items)) if c.item_value(i, "kind").value in ("software", "service")]
     else:
         sw, sv = money(c["software_amount"]), money(c["service_amount"])
         obs = [c.get("software_amount").observation("software fee"), c.get("service_amount").observation("service fee")]
@@ -1061,7 +1065,8 @@ def invoice_copy(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
         obs = [v.observation("copy type"), derived("invoice kind", d["invoice_kind"])]
         if v.value in p.not_accepted:
             ctx.ledgers[b.id].drop_invoice(d, rule.id)
-            outs.append(failed(f"{d.id} is the {v.value.replace('_', ' ')}; not accepted, not counted", obs))
+            outs.append(failed(f"{d.id} is the {v.value.replace('_', ' ')}; not accepted, not counted", obs,
+                               evidence=[r for r in [v.region or d.page_region()] if r]))
         elif v.value is None and d["invoice_kind"] in p.paper_kinds:
             outs.append(review(f"{d.id}: paper invoice whose copy (联) was not read", obs))
         else:
