@@ -10,7 +10,6 @@ contracts on one core. Figures go in docs/rules.md.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time

@@ -18,10 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.rules.bundle import Bundle
 from pipeline.rules.engine import (
-    Context, CountedItem, Outcome, contract_items, failed, passed, review, subsidy_of, worst,
+    Context, Outcome, contract_items, failed, passed, review, subsidy_of, worst,
 )
 from pipeline.rules.facts import (
-    CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_key, name_score, seal_match, tax_id_valid,
+    CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_score, seal_match, tax_id_valid,
 )
 from pipeline.rules.pack import FieldRef, Params, Rule, check, parse_date
 from pipeline.types import DocType, Observation, PageKind, SealType

@@ -6,7 +6,6 @@ builds its :class:`pipeline.types.Observation` from it, so every finding points 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache

@@ -199,7 +199,7 @@ def available_packs() -> list[str]:
 def load_pack(name_or_path: str | Path, reference_dir: str | Path | None = None) -> Pack:
     """A pack by name (``beijing-2024``, from ``pipeline/rules/packs``) or by path, with its reference files loaded from
     ``reference_dir`` (default: the repository's ``fixtures/reference``)."""
-    from pipeline import rules  # noqa: F401  (registers the checks)
+    import pipeline.rules.checks  # noqa: F401  (registers the checks)
 
     path = Path(name_or_path)
     if not path.suffix:
