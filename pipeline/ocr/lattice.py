@@ -19,6 +19,9 @@ import numpy as np
 
 FLOOR = 1e-4  # probability of a character that is not among a step's top k
 BLANK_STEP = 0.995  # a step whose blank probability is at least this is stored as a bare blank
+LOG_FLOOR = math.log(FLOOR)
+NEG = -1e18
+TIE = 1e-9  # log scores closer than this are a tie (sums of the same terms in another order differ by rounding)
 
 
 # A lattice: per time step ``(blank probability, ((char, prob), ...))``, consecutive bare-blank steps merged into one.
@@ -51,87 +54,149 @@ class Spot(NamedTuple):
         return sum(p >= min_prob for p in self.support) / len(self.support) if self.support else 0.0
 
 
+class _Prepared(NamedTuple):
+    best: np.ndarray  # per step: log of the best probability (blank or character)
+    before: np.ndarray  # before[u]: the best path's log score over steps 0..u-1 (length n + 1)
+    blank_cum: np.ndarray  # cumulative log probability of the blank, with a leading 0 (length n + 1)
+    rows: dict[str, int]  # character -> its row in ``logs`` and ``cums``; the last row is a never-proposed character
+    logs: np.ndarray  # (rows, n): log probability per step
+    cums: np.ndarray  # (rows, n + 1): cumulative log probabilities with a leading 0
+    top: list[float]  # per row: the highest log probability the character gets at any step
+    gain: list[float]  # per row: the most it scores against the best path at any step (<= 0)
+
+
 @lru_cache(maxsize=256)
-def _prepared(lattice: Lattice) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Per step: log of the best probability, log of the blank's, and per character its log-probabilities."""
+def _prepared(lattice: Lattice) -> _Prepared:
     n = len(lattice)
-    best = np.empty(n)
-    blank_log = np.empty(n)
-    chars: dict[str, np.ndarray] = {}
-    for t, (blank, top) in enumerate(lattice):
-        best[t] = math.log(max([blank] + [p for _, p in top]))
-        blank_log[t] = math.log(max(blank, FLOOR))
-        for ch, p in top:
-            col = chars.get(ch)
-            if col is None:
-                col = chars[ch] = np.full(n, math.log(FLOOR))
-            col[t] = max(col[t], math.log(max(p, FLOOR)))
-    return best, blank_log, chars
+    blank = np.log(np.maximum([b for b, _ in lattice], FLOOR))
+    rows: dict[str, int] = {}
+    hits = [(rows.setdefault(ch, len(rows)), t, p) for t, (_, top) in enumerate(lattice) for ch, p in top]
+    logs = np.full((len(rows) + 1, n), LOG_FLOOR)
+    if hits:
+        r, t, p = np.array(hits).T
+        np.maximum.at(logs, (r.astype(np.intp), t.astype(np.intp)), np.log(np.maximum(p, FLOOR)))
+    best = np.maximum(blank, logs.max(axis=0))
+    zero = np.zeros((logs.shape[0], 1))
+    return _Prepared(best, np.concatenate(([0.0], np.cumsum(best))), np.concatenate(([0.0], np.cumsum(blank))),
+                     rows, logs, np.concatenate((zero, np.cumsum(logs, axis=1)), axis=1),
+                     logs.max(axis=1).tolist(), (logs - best).max(axis=1).tolist())
+
+
+class _Table(NamedTuple):
+    """The Viterbi table of one text against one lattice; it also answers for every prefix of the text."""
+
+    prep: _Prepared
+    text: str
+    V: np.ndarray  # (2 x len(text) + 1, n): best score of a path that is in extended state e at step t
+    W: np.ndarray  # (same): entry[u] - C[u - 1] per state, whose running maximum gives V (kept for the backtrack)
+
+
+@lru_cache(maxsize=64)
+def _table(lattice: Lattice, text: str) -> _Table:
+    """Viterbi over the CTC states of ``text`` (blank, c1, blank, ..., cL, blank) with a free start.
+
+    The recursion runs over the states rather than over time: a state is entered once (from the state before it, from
+    the one before that across a blank, or from the free start) and then held, so its best score at step ``t`` is
+    ``C[t] + max over entry steps u <= t of (entry[u] - C[u - 1])``, ``C`` being the state's cumulative emission: a
+    running maximum, a handful of array operations per state instead of a Python iteration per time step. State ``e``
+    depends only on the states before it, so the table of a text holds the table of each of its prefixes."""
+    prep = _prepared(lattice)
+    n, L = len(lattice), len(text)
+    S = 2 * L + 1
+    V = np.empty((S, n))
+    W = np.empty((S, n))
+    came = np.empty(n)
+    for e in range(S):
+        cum = prep.blank_cum if e % 2 == 0 else prep.cums[prep.rows.get(text[e // 2], -1)]
+        came[0] = NEG
+        if e >= 1:
+            came[1:] = V[e - 1, :-1]
+        else:
+            came[1:] = NEG
+        if e >= 3 and e % 2 == 1 and text[e // 2] != text[e // 2 - 1]:
+            np.maximum(came[1:], V[e - 2, :-1], out=came[1:])
+        if e <= 1:
+            np.maximum(came, prep.before[:n], out=came)
+        np.subtract(came, cum[:-1], out=W[e])
+        np.maximum.accumulate(W[e], out=V[e])
+        V[e] += cum[1:]
+    return _Table(prep, text, V, W)
+
+
+def _backtrack(table: _Table, L: int) -> Spot:
+    """The alignment of the first ``L`` characters of the table's text, leaving after its last character or blank."""
+    prep, text, V, W = table
+    n = V.shape[1]
+    last_blank, last_char = 2 * L, 2 * L - 1
+    rest = prep.before[n] - prep.before[1:]
+    ends = np.empty(2 * n)  # earliest step first; at the same step the blank first
+    ends[0::2] = V[last_blank] + rest
+    ends[1::2] = V[last_char] + rest
+    top = float(ends.max())
+    if top < NEG / 2:  # fewer steps than the text needs
+        return Spot(-math.inf, (0.0,) * L, (0, 0))
+    flat = int(np.argmax(ends >= top - TIE))
+    t, e = flat // 2, last_blank - flat % 2
+    # the walk back visits one entry per state: plain Python on lists beats numpy calls on slices of 30 values
+    Vl, Wl = V[:e + 1].tolist(), W[:e + 1].tolist()
+    none = len(prep.rows)
+    row = [prep.rows.get(ch, none) for ch in text[:L]]
+    support = [0.0] * L
+    last = t
+    while True:
+        w = Wl[e][:t + 1]
+        m = max(w) - TIE
+        u = next(i for i, x in enumerate(w) if x >= m)  # the earliest entry that does as well
+        if e % 2 == 1 and row[e // 2] != none:
+            p = float(prep.logs[row[e // 2], u:t + 1].max())
+            if p > LOG_FLOOR:
+                support[e // 2] = max(support[e // 2], math.exp(p))
+        if u == 0 and e <= 1:
+            break
+        # where the path came from at step u - 1, in the order the recursion prefers on a tie
+        came = w[u] + (prep.blank_cum[u] if e % 2 == 0 else prep.cums[row[e // 2], u])
+        if e >= 1 and u >= 1 and Vl[e - 1][u - 1] >= came - TIE:
+            e, t = e - 1, u - 1
+        elif e >= 3 and e % 2 == 1 and u >= 1 and text[e // 2] != text[e // 2 - 1] and Vl[e - 2][u - 1] >= came - TIE:
+            e, t = e - 2, u - 1
+        else:  # the free start
+            break
+    llr = (top - prep.before[n]) / L
+    return Spot(round(float(llr), 4), tuple(round(p, 4) for p in support), (u, last))
+
+
+class Bound(NamedTuple):
+    score: float  # at least the :attr:`Spot.score` of the text
+    supported: float  # at least its :meth:`Spot.supported` share
+
+
+def bound(lattice: Lattice, text: str, min_prob: float = 0.02) -> Bound:
+    """Upper bounds of :func:`spot`'s score and supported share, from per-character maxima alone (no alignment).
+
+    Every character of the text takes at least one step of its own, where it scores at most the best it scores
+    against the best path at any step, and every other step of the alignment scores at most the best path; a character
+    the recogniser gave less than ``min_prob`` everywhere cannot be supported. So when the bounds already say "not
+    this name", the alignment need not be run: most of a seal's comparisons are with the other parties' names."""
+    text = "".join(text.split())
+    if not lattice or not text:
+        return Bound(-math.inf, 0.0)
+    prep = _prepared(lattice)
+    none = len(prep.rows)
+    rows = [prep.rows.get(ch, none) for ch in text]
+    floor = math.log(min_prob)
+    return Bound(sum(min(0.0, prep.gain[r]) for r in rows) / len(text),
+                 sum(prep.top[r] >= floor for r in rows) / len(text))
 
 
 @lru_cache(maxsize=4096)
-def spot(lattice: Lattice, text: str) -> Spot:
-    """Align ``text`` to the lattice (Viterbi over the CTC states, free before and after) and score it.
+def spot(lattice: Lattice, text: str, prefix: int | None = None) -> Spot:
+    """Align ``text`` (or its first ``prefix`` characters) to the lattice with free ends and score it.
 
-    Outside the alignment each step costs what the best path pays, so only the aligned stretch decides the score."""
+    Outside the alignment each step costs what the best path pays, so only the aligned stretch decides the score. A
+    prefix costs no second alignment: ``spot(lat, name)`` and ``spot(lat, name, len(short))`` share one table. On ties
+    the earliest entry and exit win."""
     text = "".join(text.split())
-    n, L = len(lattice), len(text)
-    if n == 0 or L == 0:
+    L = len(text) if prefix is None else min(prefix, len(text))
+    if not lattice or L == 0:
         return Spot(-math.inf, (0.0,) * L, (0, 0))
-    best, blank_log, char_logs = _prepared(lattice)
-    floor = np.full(n, math.log(FLOOR))
-    emit = np.empty((n, 2 * L + 1))  # emission log-probs: per step, per extended state (blank, c1, blank, ..., blank)
-    emit[:, 0::2] = blank_log[:, None]
-    for j, ch in enumerate(text):
-        emit[:, 2 * j + 1] = char_logs.get(ch, floor)
-    S = 2 * L + 1
-    NEG = -1e18
-    # states: 0 = before (free), 1..S = CTC states, S+1 = after (free); vectorised over the states
-    idx = np.arange(1, S + 1)
-    e = idx - 1  # extended-label index
-    skip_ok = np.zeros(S, dtype=bool)  # skip the blank between two different characters
-    for j in range(1, L):
-        if text[j] != text[j - 1]:
-            skip_ok[2 * j + 1] = True
-    score = np.full(S + 2, NEG)
-    back = np.zeros((n, S + 2), dtype=np.int32)
-    score[0] = best[0]
-    score[1] = emit[0, 0]
-    score[2] = emit[0, 1]
-    for t in range(1, n):
-        stay = score[1:S + 1]
-        prev1 = np.concatenate(([score[0]], score[1:S]))  # state 1 enters from "before"
-        prev2 = np.full(S, NEG)
-        prev2[2:] = np.where(skip_ok[2:], score[1:S - 1], NEG)
-        prev2[1] = score[0]  # state 2 (first character) enters from "before"
-        cands = np.stack([stay, prev1, prev2])
-        arg = cands.argmax(axis=0)
-        new = np.empty(S + 2)
-        new[1:S + 1] = cands[arg, np.arange(S)] + emit[t, e]
-        back[t, 1:S + 1] = np.choose(arg, [idx, np.where(idx == 1, 0, idx - 1),
-                                           np.where(idx == 2, 0, idx - 2)])
-        new[0] = score[0] + best[t]
-        back[t, 0] = 0
-        after = [(score[S + 1], S + 1), (score[S], S), (score[S - 1], S - 1)]
-        v, a = max(after)
-        new[S + 1] = v + best[t]
-        back[t, S + 1] = a
-        score = new
-    finals = [(score[S + 1], S + 1), (score[S], S), (score[S - 1], S - 1)]
-    total, state = max(finals)
-    # backtrack: per character, the highest probability at the steps aligned to it
-    support = [0.0] * L
-    first = last = None
-    floor = math.log(FLOOR)
-    for t in range(n - 1, -1, -1):
-        if 1 <= state <= S:
-            first = t
-            last = t if last is None else last
-            if (state - 1) % 2 == 1:
-                j = (state - 1) // 2
-                if emit[t, state - 1] > floor:
-                    support[j] = max(support[j], math.exp(emit[t, state - 1]))
-        if t > 0:
-            state = back[t, state]
-    llr = (total - best.sum()) / L
-    return Spot(round(float(llr), 4), tuple(round(p, 4) for p in support), (first or 0, last or 0))
+    return _backtrack(_table(lattice, text), L)

@@ -168,23 +168,40 @@ def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob:
        seals); in between, unsure.
     3. Without a lattice, an owner text of at least six characters below ``mismatch_text``: mismatch; else unsure.
     """
+    # several checks ask about the same seal and name: decided once (by the owner text and lattice, both hashable)
+    return _seal_match(seal.owner, seal.owner_lattice, name, threshold, char_prob, verified_share, mismatch_llr,
+                       mismatch_text)
+
+
+@lru_cache(maxsize=4096)
+def _seal_match(owner: str | None, lattice, name: str | None, threshold: float, char_prob: float,
+                verified_share: float, mismatch_llr: float, mismatch_text: float) -> SealMatch:
     if not name:
         return SealMatch("unsure", 0.0, "no party name to compare")
-    text = name_score(seal.owner, name) if seal.owner else 0.0
+    text = name_score(owner, name) if owner else 0.0
     if text >= threshold:
         return SealMatch("match", text, "owner text")
-    read_core, core = core_key(seal.owner), core_key(name)
+    read_core, core = core_key(owner), core_key(name)
     if read_core and read_core == core:
         return SealMatch("match", text, f"owner text: the distinctive part {core} read exactly")
-    too_little = len(name_key(seal.owner)) < 6
-    if seal.owner_lattice:
-        from pipeline.ocr.lattice import spot
+    too_little = len(name_key(owner)) < 6
+    if lattice:
+        from pipeline.ocr.lattice import bound, spot
 
         # a match on the full name or on the name without its legal form (an arc read that stops before 有限公司
         # still shows whose seal it is); a mismatch is judged on the full name
-        full = spot(seal.owner_lattice, name_key(name))
-        short = _LEGAL_FORM.sub("", name_key(name))
-        spots = [full] + ([spot(seal.owner_lattice, short)] if len(short) >= 4 and short != name_key(name) else [])
+        key = name_key(name)
+        short = _LEGAL_FORM.sub("", key)  # a prefix of the name: aligned in the same table
+        short = short if 4 <= len(short) < len(key) else ""
+        # another party's name is mostly told apart without aligning it: the bounds already rule out a match
+        most = bound(lattice, key, char_prob)
+        most_share = round(100 * max(most.supported, bound(lattice, short, char_prob).supported), 1)
+        if most_share < 100 * verified_share and most.score <= mismatch_llr and not too_little:
+            return SealMatch("mismatch", max(text, most_share), f"the arc reads otherwise (log-ratio at most "
+                                                                f"{max(most.score, -99.0):.1f}, at most "
+                                                                f"{most_share:.0f} % of the name seen)")
+        full = spot(lattice, key)
+        spots = [full] + ([spot(lattice, key, len(short))] if short else [])
         share, llr = max(round(100 * sp.supported(char_prob), 1) for sp in spots), full.score
         if share >= 100 * verified_share:
             return SealMatch("match", share, f"{share:.0f} % of the name seen on the arc")

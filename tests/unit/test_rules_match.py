@@ -102,3 +102,91 @@ def test_lattice_merges_blank_runs():
     p[4, 0], p[4, 1] = 0.2, 0.8
     lattice = from_probs(p, CHARSET)
     assert len(lattice) == 3 and lattice[1][1][0] == ("北", 0.8)
+
+
+def _random_lattice(rng, n, alphabet):
+    steps = []
+    for _ in range(n):
+        if rng.random() < 0.25:
+            steps.append((1.0, ()))
+            continue
+        blank = round(float(rng.random()), 4)
+        chars = rng.choice(list(alphabet), size=int(rng.integers(1, 4)), replace=False)
+        rest, top = 1 - blank, []
+        for c in chars:
+            p = round(float(rest * rng.random()), 4)
+            rest -= p
+            top.append((str(c), p))
+        steps.append((blank, tuple(top)))
+    return tuple(steps)
+
+
+def _brute_force_score(lattice, text):
+    """The best free-ended CTC alignment by enumerating every state path (tiny inputs only)."""
+    import math
+
+    from pipeline.ocr.lattice import FLOOR
+
+    n, S = len(lattice), 2 * len(text) + 1
+
+    def emit(t, e):
+        blank, top = lattice[t]
+        if e % 2 == 0:
+            return math.log(max(blank, FLOOR))
+        return math.log(max(max([p for c, p in top if c == text[e // 2]], default=0.0), FLOOR))
+
+    best = [math.log(max([b] + [p for _, p in top])) for b, top in lattice]
+
+    def moves(e):  # states reachable from state e at the next step; -1 = before, S = after
+        if e == -1:
+            return [-1, 0, 1]
+        if e == S:
+            return [S]
+        nxt = [e, e + 1] if e + 1 < S else [e]
+        if e % 2 == 1 and e + 2 < S and text[e // 2] != text[e // 2 + 1]:
+            nxt.append(e + 2)
+        if e >= S - 2:
+            nxt.append(S)
+        return nxt
+
+    def score(t, e):
+        return best[t] if e in (-1, S) else emit(t, e)
+
+    top_score = -math.inf
+    frontier = {e: score(0, e) for e in (-1, 0, 1)}
+    for t in range(1, n):
+        nxt = {}
+        for e, v in frontier.items():
+            for f in moves(e):
+                nxt[f] = max(nxt.get(f, -math.inf), v + score(t, f))
+        frontier = nxt
+    for e, v in frontier.items():
+        if e in (S - 2, S - 1, S):
+            top_score = max(top_score, v)
+    return (top_score - sum(best)) / len(text)
+
+
+def test_lattice_alignment_is_the_best_path_and_prefixes_share_it():
+    from pipeline.ocr.lattice import bound
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        lattice = _random_lattice(rng, int(rng.integers(1, 9)), "北京华景")
+        text = "".join(rng.choice(list("北京华景"), size=int(rng.integers(1, 4))))
+        s = spot(lattice, text)
+        assert s.score == pytest.approx(_brute_force_score(lattice, text), abs=2e-4), (lattice, text)
+        for k in range(1, len(text)):
+            assert spot(lattice, text, k) == spot(lattice, text[:k])
+        # the bounds that let a match be ruled out without aligning are never below the alignment's figures
+        b = bound(lattice, text)
+        assert b.score >= s.score - 1e-4 and b.supported >= s.supported()
+
+
+def test_bounds_rule_out_the_other_party_without_ruling_out_a_misread_own_name():
+    from pipeline.ocr.lattice import bound
+
+    printed = "北京市华景电子科技有限公司"
+    lattice = from_probs(_probs(printed, {9: ("最", 0.6, 0.1)}), CHARSET)
+    own, other = bound(lattice, printed), bound(lattice, "北京市华景智能装备有限公司")
+    assert own.supported == 1.0 and own.score > -2.75
+    assert other.supported == pytest.approx(9 / 13) and other.score <= -2.75
