@@ -972,7 +972,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         review=(F("BJ-10", "C1", "fax copy: the seals lost their colour and detail; that they are the parties' "
                                  "official seals cannot be confirmed"),
                 F("BJ-11", "C1", "the acceptance certificate is only a binarised fax copy; a legible copy of the "
-                                 "sealed original is needed"))),
+                                 "sealed original is needed"),
+                F("X-02", "C1", "fax copy: whose seals they are cannot be read off black, broken rings any more than "
+                                "their type can"))),
     # ---------------------------------------------------------------- Beijing: declared facts and reference lists
     Scenario(
         "bj_industry_52", BJ, "industry code outside 13-43",

@@ -20,7 +20,6 @@ _ARC = ("acceptance certificate scan/photo: the seal owner's arc is misread beyo
 KNOWN: dict[str, str] = {
     "bj_clean": _ARC.format("BJ-10 and X-02 (C2, photo: 69 % and 77 %)"),
     "bj_clean_ungrouped": _OVERLAP,
-    "bj_fax_acceptance": "on the fax copy a seal is found from its ring but cannot prove its owner: X-02 review",
     "bj_finance_seal_acceptance": _OVERLAP,
     "bj_industry_52": _ARC.format("BJ-10 and X-02 (85 %)"),
     "bj_same_legal_rep": _ARC.format("BJ-10, BJ-11 and X-02 (greyscale copy)"),
