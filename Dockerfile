@@ -1,5 +1,7 @@
 # evidence-pipeline: the `evidence` CLI (and, later, the API) with its models inside. No network needed at run time.
-FROM python:3.11-slim
+# BASE: an air-gapped site points this at the same image in its own registry.
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 # fonts-noto-cjk: drawing OFD pages; poppler-utils: the pdf2image renderer; tesseract: the baseline engine.
 RUN apt-get update \
@@ -12,6 +14,8 @@ COPY pipeline ./pipeline
 COPY models ./models
 # Fictional reference lists for the demo; mount the programme office's lists and point EVIDENCE_REFERENCE_DIR at them.
 COPY fixtures/reference ./reference
+# The demo submission, for a smoke test: docker run --rm evidence-pipeline check demo --out /tmp/demo
+COPY fixtures/demo ./demo
 # The OCR models (PP-OCR ONNX files) come inside the rapidocr wheel; models/manifest.toml pins their sha256.
 RUN pip install --no-cache-dir . \
  && useradd --create-home --uid 10001 evidence
