@@ -6,7 +6,8 @@ page at ``config.work_dpi``:
 1. red ink as a soft weight (:func:`pipeline.ocr.redink.red_weight`: white-balanced by the local paper colour, so
    phone-photo light and tinted invoice paper do not matter; its threshold rises above the paper's colour noise);
    weight >= 0.5 is the ink mask;
-2. ink pixels grouped into regions (a small dilation joins a ring's broken pieces and its characters);
+2. ink pixels grouped into regions (a small dilation joins a ring's broken pieces and its characters), straight red
+   rules removed first (not a square seal's border: :func:`remove_rules`);
 3. each region fitted (:func:`pipeline.seals.geometry.fit_shape`); a region too big for one seal or whose outline is
    poorly explained is split into circles (overlapping seals);
 4. a nearly round fit is replaced by the circle that sits best on the soft weight
@@ -14,9 +15,11 @@ page at ``config.work_dpi``:
    threshold, pulls an ellipse fit off centre and out of round;
 5. a fit that explains only part of its region's outline must sit on a continuous ring or border
    (:func:`_on_ring`): red form print, labels and table rules are not seals;
-6. regions at a page edge that are much narrower than long are slices of a cross-page seal (骑缝章);
-7. on a page without colour (a greyscale scan, a binarised fax) seal ink and print are both dark: round seals are
-   found by their ring alone (:func:`grey_rings`) and reported at lower confidence.
+6. seals joined into one region (a name seal stamped across a company seal's rim) are separated: rings and squares
+   in the ink the fits leave over (:func:`separate`);
+7. regions at a page edge that are much narrower than long are slices of a cross-page seal (骑缝章);
+8. on a page without colour (a greyscale scan, a binarised fax) seal ink and print are both dark: round and oval
+   seals are found by their ring alone (:func:`grey_rings`) and reported at lower confidence.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import numpy as np
 
 from pipeline.ocr.redink import paper_colour, red_weight
 from pipeline.config import SealConfig
-from pipeline.seals.geometry import (Fit, find_rings, fit_shape, match_ring, rect_score, refine_circle, refine_ellipse,
-                                     ring_scores, ring_support, split_circles)
+from pipeline.seals.geometry import (Fit, find_rings, find_square, fit_shape, match_ring, outside_all, oval_near,
+                                     rect_score, refine_circle, refine_ellipse, ring_scores, ring_support,
+                                     split_circles)
 from pipeline.types import BBox, SealShape
 
 MM_PER_INCH = 25.4
@@ -94,12 +98,16 @@ class SealDetector:
             weight = seal_weight(small, cfg.max_hue_ratio)
             mask = weight >= 0.5
             for region in ink_regions(mask, px_mm, cfg):
+                fits = []
                 for fit, _ in fit_region(region, px_mm, cfg, mask):
                     fit = refine_circle(weight, fit, band) or fit
                     if not _on_ring(weight, fit, band):
                         fit = _refit_on_ring(weight, mask, fit, band)
                         if fit is None:
                             continue
+                    fits.append(fit)
+                fits = separate(region, fits, weight, px_mm, band)
+                for fit in fits:
                     cand = _candidate(fit, page_index, 1.0 / scale, (h, w), px_mm, cfg)
                     if cand is not None:
                         out.append(cand)
@@ -159,6 +167,141 @@ def _refit_on_ring(weight: np.ndarray, mask: np.ndarray, fit: Fit, band: float) 
     return alt if _on_ring(weight, alt, band) else None
 
 
+# Seals joined into one ink group (a personal name seal stamped across a company seal's rim, two company seals
+# overlapping): the ink the group's fits leave over, in pieces of at least REST_MM, is looked at again. Rings of
+# JOINED_RING_MM radius scoring at least JOINED_RING_SCORE (see _on_ring; whole red rings score 0.75-1.0, one end of
+# a printed oval about 0.6) are taken as round seals; then squares of SQUARE_MM sides whose border outside the round
+# seals scores at least MIN_SQUARE_SCORE.
+REST_MM = 5.0
+JOINED_RING_MM = (10.0, 26.0)
+JOINED_RING_SCORE = 0.6
+SQUARE_MM = (12.0, 28.0)
+MIN_SQUARE_SCORE = 0.45
+MIN_SQUARE_SUPPORT = 0.6
+
+
+def separate(region: "_Region", fits: list[Fit], weight: np.ndarray, px_mm: float, band: float) -> list[Fit]:
+    """The seals of an ink group, given the fits found for it (work-image pixels): a name seal overlapping a round
+    seal joins it into one group, whose fit is the round seal alone, or the square taken for a small ring, or an
+    ellipse round both. Where the fits leave ink over (:func:`_rest_pieces`), or an elongated ellipse with a poor
+    outline was fitted to the whole group:
+
+    1. rings on the soft weight round the group (:func:`find_rings`) that are not a fit already; an elongated
+       ellipse round a ring found this way is dropped (it was fitted to the joined group);
+    2. a fit small enough for a name seal that a square explains better than its ring is replaced by the square;
+    3. each piece still left over is searched for a square (:func:`find_square`) whose border outside the rings
+       sits on ink: the name seal's part outside the company seal.
+    """
+    pieces = _rest_pieces(region, fits, px_mm, band)
+    joined = [f for f in fits
+              if f.kind == "ellipse" and f.support < WHOLE_SUPPORT and max(f.a, f.b) > 1.15 * min(f.a, f.b)]
+    if not pieces and not joined:
+        return fits
+    H, W = weight.shape
+    h, w = region.mask.shape
+    g = int(2 * band)
+    x0, y0 = max(0, region.x0 - g), max(0, region.y0 - g)
+    win = weight[y0:min(H, region.y0 + h + g), x0:min(W, region.x0 + w + g)]
+    fits = list(fits)
+    for ring in find_rings(win, JOINED_RING_MM[0] * px_mm, JOINED_RING_MM[1] * px_mm, band, JOINED_RING_SCORE):
+        ring = ring.scaled(1.0, x0, y0)
+        if any(f.kind == "ellipse" and math.hypot(f.cx - ring.cx, f.cy - ring.cy) < 0.2 * ring.a
+               and abs(f.a / ring.a - 1) < 0.1 and abs(f.b / ring.a - 1) < 0.1 for f in fits):
+            continue  # the fit found it
+        if not any(_superseded(f, ring, weight, band) for f in joined) and not (
+                pieces and _inside(ring, *np.concatenate(pieces)[::7].T).any()):
+            continue  # explains none of the ink left over
+        fits = [f for f in fits if not _superseded(f, ring, weight, band)]
+        support = ring_support(region.mask, ring.scaled(1.0, -region.x0, -region.y0), band)
+        fits.append(Fit("ellipse", ring.cx, ring.cy, ring.a, ring.b, 0.0, support, 0.0))
+    rings = tuple(f for f in fits if _seal_ring(f, px_mm))
+    if not rings:
+        return fits
+    out = []
+    for f in fits:  # a name seal taken for a small ring
+        sq = None
+        if f in rings and 2 * max(f.a, f.b) <= SQUARE_MM[1] * px_mm and max(f.a, f.b) <= 1.2 * min(f.a, f.b):
+            others = tuple(r for r in rings if r is not f)
+            yy, xx = np.nonzero(region.mask)
+            pts = np.stack([xx + region.x0, yy + region.y0], axis=1).astype(np.float64)
+            near = (np.abs(pts[:, 0] - f.cx) <= 1.2 * f.a) & (np.abs(pts[:, 1] - f.cy) <= 1.2 * f.b)
+            pts = pts[near & outside_all(pts[:, 0], pts[:, 1], others, band)]
+            sq = _square(region, pts, others, weight, px_mm, band)
+            ring_score = ring_scores(weight, [f.cx], [f.cy], [f.a], [f.b], f.angle, band)[0]
+            if sq is not None and (sq[1] <= ring_score or sq[1] < MIN_SQUARE_SCORE):
+                sq = None
+        out.append(sq[0] if sq is not None else f)
+    fits = out
+    rings = tuple(f for f in fits if _seal_ring(f, px_mm))
+    for pts in _rest_pieces(region, fits, px_mm, band):
+        if not rings or outside_all(pts[:, 0], pts[:, 1], rings, 2 * band).all():
+            continue  # a name seal stamped across a ring touches it
+        sq = _square(region, pts, rings, weight, px_mm, band)
+        if sq is not None and sq[1] >= MIN_SQUARE_SCORE and sq[0].support >= MIN_SQUARE_SUPPORT:
+            fits.append(sq[0])
+    return fits
+
+
+def _seal_ring(f: Fit, px_mm: float) -> bool:
+    """An ellipse fit that may be a seal's ring (not a label or a line taken for a thin ellipse)."""
+    return f.kind == "ellipse" and min(f.a, f.b) >= 0.5 * SQUARE_MM[0] * px_mm and max(f.a, f.b) <= 1.7 * min(f.a, f.b)
+
+
+def _rest_pieces(region: "_Region", fits: list[Fit], px_mm: float, band: float) -> list[np.ndarray]:
+    """The region's ink outside every fit (grown by ``band``), in pieces (1.2 mm apart at most) at least REST_MM
+    long: arrays (n, 2) of work-image points."""
+    yy, xx = np.nonzero(region.mask)
+    keep = np.ones(len(xx), bool)
+    for f in fits:
+        if f.kind == "ellipse":
+            keep &= outside_all(xx + region.x0, yy + region.y0, (f,), band)
+        else:
+            keep &= ~_inside(Fit(f.kind, f.cx, f.cy, f.a + band, f.b + band, f.angle, 0, 0), xx + region.x0,
+                             yy + region.y0)
+    if keep.sum() < (REST_MM * px_mm) ** 2 * 0.3:
+        return []
+    rest = np.zeros(region.mask.shape, np.uint8)
+    rest[yy[keep], xx[keep]] = 1
+    k = max(3, int(round(1.2 * px_mm)) | 1)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        cv2.dilate(rest, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))))
+    out = []
+    for i in range(1, count):
+        if max(stats[i][2], stats[i][3]) < REST_MM * px_mm:
+            continue
+        py, px = np.nonzero((labels == i) & (rest > 0))
+        out.append(np.stack([px + region.x0, py + region.y0], axis=1).astype(np.float64))
+    return out
+
+
+def _square(region: "_Region", pts: np.ndarray, rings: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
+            band: float) -> tuple[Fit, float] | None:
+    found = find_square(weight, pts, rings, band, SQUARE_MM[0] * px_mm, SQUARE_MM[1] * px_mm, min_share=0.4)
+    if found is None:
+        return None
+    sq, score = found
+    support = ring_support(region.mask, sq.scaled(1.0, -region.x0, -region.y0), band)
+    return Fit(sq.kind, sq.cx, sq.cy, sq.a, sq.b, sq.angle, support, sq.fill), score
+
+
+def _superseded(f: Fit, ring: Fit, weight: np.ndarray, band: float) -> bool:
+    """An ellipse fitted round a joined group: its centre inside ``ring``, it is larger or elongated, and it sits on
+    ink clearly worse than the ring."""
+    if f.kind != "ellipse" or math.hypot(f.cx - ring.cx, f.cy - ring.cy) >= ring.a:
+        return False
+    score = ring_scores(weight, [f.cx], [f.cy], [f.a], [f.b], f.angle, band)[0]
+    return bool(score < ring.support - 0.2)
+
+
+def _inside(f: Fit, x, y):
+    """Whether points lie inside a fit (an ellipse, or a rectangle)."""
+    th = math.radians(f.angle)
+    u, v = (x - f.cx) * math.cos(th) + (y - f.cy) * math.sin(th), -(x - f.cx) * math.sin(th) + (y - f.cy) * math.cos(th)
+    if f.kind == "rect":
+        return (np.abs(u) <= f.a) & (np.abs(v) <= f.b)
+    return (u / max(f.a, 1e-6)) ** 2 + (v / max(f.b, 1e-6)) ** 2 <= 1.0
+
+
 def _same(a: Candidate, b: Candidate) -> bool:
     """Two candidates for one seal: the centre of the smaller lies well inside the larger (a ring found again from a
     piece of it, or the text inside a seal taken for a small ring)."""
@@ -175,20 +318,35 @@ def _same(a: Candidate, b: Candidate) -> bool:
 # at most 0.39).
 GREY_RING_MM = (12.0, 24.0)
 GREY_RING_SCORE = 0.4
+# An oval near a ring scoring GREY_OVAL_FROM or more (an oval's end matches a circle only in part) replaces it when
+# it scores GREY_OVAL_GAIN better than the ring and than GREY_RING_SCORE.
+GREY_OVAL_FROM = 0.3
+GREY_OVAL_GAIN = 0.05
+# 40 Hough candidates after the first 40 are looked at too, kept as rings at a score of 0.6 (a bank seal on a slip
+# dense with print ranked late; the best circle through print rises with the number tried: 0.404 among 80).
+GREY_MORE_RINGS = (40, 0.6)
 
 
 def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: float,
                cfg: SealConfig) -> list[Candidate]:
     """Round seals on a page without colour (a greyscale scan, a binarised fax): seal ink and print are both dark,
-    so a seal is found by its ring alone (:func:`find_rings` on every pixel darker than the paper). Reported at
-    confidence <= ``grey_max_confidence``; ovals and squares are not looked for."""
+    so a seal is found by its ring alone (:func:`find_rings` on every pixel darker than the paper); an oval near a
+    ring (one of its ends or its middle matched a circle) replaces it when it sits better (:func:`oval_near`).
+    Reported at confidence <= ``grey_max_confidence``; squares are not looked for."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     k = max(3, int(round(4 * px_mm)) | 1)  # the local paper: lighter than any stroke within 4 mm (a scan's shading)
     paper = cv2.blur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (k, k)).astype(np.float32)
     ink = (grey < 0.85 * paper).astype(np.float32)
     H, W = grey.shape
     out = []
-    for f in find_rings(ink, GREY_RING_MM[0] * px_mm, GREY_RING_MM[1] * px_mm, band, GREY_RING_SCORE):
+    for f in find_rings(ink, GREY_RING_MM[0] * px_mm, GREY_RING_MM[1] * px_mm, band, GREY_OVAL_FROM,
+                        more=GREY_MORE_RINGS):
+        oval, score = oval_near(ink, f, band)
+        if (score >= max(f.support + GREY_OVAL_GAIN, GREY_RING_SCORE + GREY_OVAL_GAIN)
+                and max(oval.a, oval.b) <= 0.5 * cfg.max_size_mm * px_mm):
+            f = oval  # one end of an oval seal, or its middle
+        elif f.support < GREY_RING_SCORE:
+            continue
         fit = f.scaled(up)
         poly = fit.outline(32)
         poly[:, 0] = np.clip(poly[:, 0], 0, W * up - 1)
@@ -197,8 +355,8 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
         bbox = BBox(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1),
                     polygon=tuple((float(x), float(y)) for x, y in poly))
         conf = min(cfg.grey_max_confidence, 0.25 + 0.4 * f.support)
-        out.append(Candidate(page=page, shape=SealShape.round, fit=fit, bbox=bbox, confidence=round(conf, 3),
-                             colour=False))
+        shape = _shape(fit, cfg)
+        out.append(Candidate(page=page, shape=shape, fit=fit, bbox=bbox, confidence=round(conf, 3), colour=False))
     return out
 
 
@@ -210,11 +368,15 @@ class _Region:
     page_shape: tuple[int, int]  # (h, w) of the work image
 
 
+# A straight red line up to BOX_MM long closed into a box at both ends is a square seal's border, not a rule.
+BOX_MM = 40.0
+
+
 def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[_Region]:
     """Groups of ink pixels large enough to be (part of) a seal."""
     m = mask.astype(np.uint8)
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    m = remove_rules(m, int(round(cfg.rule_mm * px_mm)))
+    m = remove_rules(m, int(round(cfg.rule_mm * px_mm)), BOX_MM * px_mm)
     k = max(3, int(round(1.2 * px_mm)) | 1)
     grouped = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped)
@@ -289,9 +451,11 @@ def _merge_overlapping(groups, max_side: float, gap: float = 0.0, max_pieces: fl
     return groups
 
 
-def remove_rules(mask: np.ndarray, length: int) -> np.ndarray:
+def remove_rules(mask: np.ndarray, length: int, max_box: float | None = None) -> np.ndarray:
     """The mask without straight rules of at least ``length`` pixels (form frames, underlines, slightly slanted in a
-    scan), which would join a seal to the print around it. A seal's ring is curved, so it stays."""
+    scan), which would join a seal to the print around it. A seal's ring is curved, so it stays; so does the border of
+    a square seal (a side at most ``max_box`` long with ink turning the same way at both ends, e.g. a 22 mm finance
+    seal on a voucher whose declared dpi is too low, so it looks longer than ``length``)."""
     if length < 3:
         return mask
     lines = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, int(0.8 * length)), minLineLength=length,
@@ -300,8 +464,38 @@ def remove_rules(mask: np.ndarray, length: int) -> np.ndarray:
         return mask
     rules = np.zeros_like(mask)
     for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        if max_box is not None and _box_side(mask, (x0, y0, x1, y1), max_box):
+            continue
         cv2.line(rules, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
     return mask & (1 - rules)
+
+
+def _box_side(mask: np.ndarray, seg: tuple[int, int, int, int], max_box: float) -> bool:
+    """Whether a straight segment is a side of a box: at most ``max_box`` long, and from both of its ends ink runs
+    the same way, square to it, for at least 0.7 of its length."""
+    x0, y0, x1, y1 = (float(v) for v in seg)
+    L = math.hypot(x1 - x0, y1 - y0)
+    if L > max_box or L < 1:
+        return False
+    nx, ny = -(y1 - y0) / L, (x1 - x0) / L  # unit normal
+    h, w = mask.shape
+    d = np.arange(2, int(0.7 * L))
+    for sign in (1.0, -1.0):
+        ok = True
+        for ex, ey in ((x0, y0), (x1, y1)):
+            run = 0.0
+            for off in (-2, 0, 2):  # the end may be a pixel or two off the perpendicular side
+                tx, ty = (x1 - x0) / L, (y1 - y0) / L
+                px = np.round(ex + off * tx + sign * nx * d).astype(int)
+                py = np.round(ey + off * ty + sign * ny * d).astype(int)
+                inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+                hit = np.zeros(len(d), bool)
+                hit[inside] = mask[py[inside], px[inside]] > 0
+                run = max(run, float(hit.mean()) if len(d) else 0.0)
+            ok &= run >= 0.8
+        if ok:
+            return True
+    return False
 
 
 def fit_region(region: _Region, px_mm: float, cfg: SealConfig,

@@ -50,8 +50,10 @@ def ellipse_points(cx: float, cy: float, a: float, b: float, angle: float, t: np
     return np.stack([cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)], axis=1)
 
 
-def ring_support(mask: np.ndarray, fit: Fit, band: float, n: int = 180) -> float:
-    """Share of ``n`` directions in which ``mask`` holds ink within ``band`` pixels inside the fitted outline."""
+def ring_support(mask: np.ndarray, fit: Fit, band: float, n: int = 180, off_map_misses: bool = False) -> float:
+    """Share of ``n`` directions in which ``mask`` holds ink within ``band`` pixels inside the fitted outline.
+    Directions whose outline lies off ``mask`` are left out, or counted as misses with ``off_map_misses`` (a circle
+    proposed inside a region's box must lie in it)."""
     h, w = mask.shape
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     hits = np.zeros(n, bool)
@@ -66,6 +68,8 @@ def ring_support(mask: np.ndarray, fit: Fit, band: float, n: int = 180) -> float
         inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         valid |= inside
         hits[inside] |= mask[yi[inside], xi[inside]] > 0
+    if off_map_misses:
+        return float(hits.mean())
     return float(hits[valid].mean()) if valid.any() else 0.0
 
 
@@ -195,7 +199,7 @@ def split_circles(mask: np.ndarray, min_r: float, max_r: float, band: float, min
     fits = []
     for x, y, r in found[0][:12]:
         f = Fit("ellipse", float(x), float(y), float(r), float(r), 0.0, 0.0, 0.0)
-        f = _with_support(mask, f, band)
+        f = Fit("ellipse", f.cx, f.cy, f.a, f.b, 0.0, ring_support(mask, f, band, off_map_misses=True), 0.0)
         if f.support >= min_support:
             fits.append(f)
     fits.sort(key=lambda f: -f.support * f.a)
@@ -327,7 +331,7 @@ def rect_score(weight: np.ndarray, fit: Fit, band: float, n: int = 160) -> float
 
 
 def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_score: float,
-               max_candidates: int = 40) -> list[Fit]:
+               max_candidates: int = 40, more: tuple[int, float] | None = None) -> list[Fit]:
     """Circles drawn as rings in an ink map (``ink`` in [0, 1], e.g. every dark pixel of a greyscale or fax page):
     Hough candidates between ``min_r`` and ``max_r``, each moved to the best position within a pixel or two, kept
     when their :func:`ring_scores` reach ``min_score``, strongest first, without near-duplicates. ``support`` of the
@@ -335,6 +339,8 @@ def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_sco
 
     Print makes few rings: a circle through lines of text or a table crosses ink along a fifth to a third of its
     length (scores up to ~0.3), while a seal's ring is inked most of the way round even where print crosses it.
+    ``more = (n, score)``: ``n`` further Hough candidates are looked at, kept only at ``score`` (on a page dense with
+    print a seal's ring can rank late, and the more circles through print are tried, the higher the best of them).
     """
     img = np.clip(ink * 255.0, 0, 255).astype(np.uint8)
     blur = cv2.GaussianBlur(img, (0, 0), 3.0)
@@ -342,7 +348,7 @@ def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_sco
                              param2=max(10, int(0.42 * min_r)), minRadius=int(min_r), maxRadius=int(max_r) + 1)
     if found is None:
         return []
-    cands = found[0][:max_candidates].astype(np.float64)
+    cands = found[0][:max_candidates + (more[0] if more else 0)].astype(np.float64)
     # Hough's radius is often short by a ring's width or more (the ring's inner edge, the text inside it)
     step = np.arange(-1, 2) * max(1.0, 0.5 * band)
     grow = np.arange(-1, 5) * max(1.0, band)
@@ -353,18 +359,20 @@ def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_sco
     s = ring_scores(ink, pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 2], 0.0, band, n=72).reshape(len(cands), len(d))
     best = s.argmax(axis=1)
     # the promising ones are searched again more widely and to the pixel
-    found_: list[tuple[float, tuple[float, float, float]]] = []
+    found_: list[tuple[float, tuple[float, float, float], bool]] = []  # score, circle, ranked late
     for k in np.argsort(-s.max(axis=1)):
         if s[k, best[k]] < 0.6 * min_score:
             break
+        if k >= max_candidates and s[k, best[k]] < 0.8 * more[1]:
+            continue
         c = pts[k * len(d) + best[k]]
         if any(math.hypot(c[0] - f[1][0], c[1] - f[1][1]) < 0.3 * c[2] for f in found_):
             continue
         circle, score = best_circle(ink, float(c[0]), float(c[1]), float(c[2]), band)
-        found_.append((score, circle))
+        found_.append((score, circle, bool(k >= max_candidates)))
     rings: list[Fit] = []
-    for score, (cx, cy, r) in sorted(found_, reverse=True):
-        if score >= min_score and all(math.hypot(cx - f.cx, cy - f.cy) > 0.6 * max(r, f.a) for f in rings):
+    for score, (cx, cy, r), late in sorted(found_, reverse=True):
+        if score >= (more[1] if late else min_score) and all(math.hypot(cx - f.cx, cy - f.cy) > 0.6 * max(r, f.a) for f in rings):
             rings.append(Fit("ellipse", cx, cy, r, r, 0.0, score, 0.0))
     return rings
 
@@ -393,3 +401,150 @@ def refine_ellipse(weight: np.ndarray, fit: Fit, band: float, rounds: int = 4) -
                 best, p = float(s[j]), q[j]
         steps = steps / 2
     return Fit("ellipse", float(p[0]), float(p[1]), float(p[2]), float(p[3]), float(p[4]), fit.support, fit.fill), best
+
+
+def outside_all(x: np.ndarray, y: np.ndarray, exclude: tuple[Fit, ...], grow: float) -> np.ndarray:
+    """True where points lie outside every ellipse of ``exclude`` grown by ``grow`` pixels."""
+    ok = np.ones(np.shape(x), bool)
+    for f in exclude:
+        th = math.radians(f.angle)
+        dx, dy = x - f.cx, y - f.cy
+        u, v = dx * math.cos(th) + dy * math.sin(th), -dx * math.sin(th) + dy * math.cos(th)
+        ok &= (u / (f.a + grow)) ** 2 + (v / (f.b + grow)) ** 2 > 1.0
+    return ok
+
+
+def border_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, half: np.ndarray, angle: float, band: float,
+                  exclude: tuple[Fit, ...] = (), n: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rect_score` for many squares of one ``angle`` (centres ``cx, cy``, half sides ``half``), counting only
+    the stretches of border that lie outside the ellipses of ``exclude`` (a seal the square overlaps: its ring and
+    text there say nothing about the square's border). Returns (scores, share of the border counted)."""
+    h, w = weight.shape
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    c, s = np.cos(t), np.sin(t)
+    k = 1.0 / np.maximum(np.abs(c), np.abs(s))  # unit square outline along directions t
+    ux, uy = (k * c)[None, :], (k * s)[None, :]
+    th = math.radians(angle)
+    cx, cy, half = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, half))
+
+    def sample(d: float) -> tuple[np.ndarray, np.ndarray]:
+        hh = np.maximum(1.0, half - d)
+        x, y = hh * ux, hh * uy
+        px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+        xi, yi = np.round(px).astype(np.int64), np.round(py).astype(np.int64)
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        ink = np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
+        return ink, outside_all(px, py, exclude, 0.5 * band)
+
+    inner = [sample(d) for d in (0.25 * band, 0.5 * band, 0.75 * band)]
+    outer = [sample(d) for d in (-0.8 * band, -1.6 * band)]
+    valid = np.logical_and.reduce([o for _, o in inner + outer])
+    share = valid.mean(axis=1)
+    cnt = np.maximum(1, valid.sum(axis=1))
+    mean_in = sum(np.where(valid, v, 0.0).sum(axis=1) for v, _ in inner) / (3 * cnt)
+    mean_out = sum(np.where(valid, v, 0.0).sum(axis=1) for v, _ in outer) / (2 * cnt)
+    return mean_in - 0.5 * mean_out, share
+
+
+def find_square(weight: np.ndarray, pts: np.ndarray, exclude: tuple[Fit, ...], band: float, min_side: float,
+                max_side: float, min_share: float = 0.3) -> tuple[Fit, float] | None:
+    """The square whose border sits best on the ink of ``weight`` where part of it is hidden in another seal
+    (``exclude``): a personal name seal stamped across the rim of a company seal. ``pts`` (n, 2) is the ink left over
+    once the other seal is explained (the square's part outside it). Searched over the angle of the leftover ink's
+    min-area rectangle and upright, then sides from the leftover's extent to ``max_side``, each square either holding
+    the leftover in its middle or anchored at its far edges (the rest of the square lies under the other seal); then
+    refined by coordinate descent. Scored by :func:`border_scores` on the border outside ``exclude`` (at least
+    ``min_share`` of it). Returns (fit, score) or None; ``support`` of the fit holds the share counted."""
+    if len(pts) < 10:
+        return None
+    (_, _), (_, _), ang = cv2.minAreaRect(pts.astype(np.float32))
+    ang = ((ang + 45.0) % 90.0) - 45.0
+    angles = sorted({0.0, round(ang, 1)})
+    ref = exclude[0] if exclude else None
+    best: tuple[float, float, float, float, float, float] | None = None  # score, share, cx, cy, half, angle
+    for a in angles:
+        th = math.radians(a)
+        u = pts[:, 0] * math.cos(th) + pts[:, 1] * math.sin(th)
+        v = -pts[:, 0] * math.sin(th) + pts[:, 1] * math.cos(th)
+        u0, u1 = np.percentile(u, (1, 99))
+        v0, v1 = np.percentile(v, (1, 99))
+        if ref is not None:
+            uc = ref.cx * math.cos(th) + ref.cy * math.sin(th)
+            vc = -ref.cx * math.sin(th) + ref.cy * math.cos(th)
+        else:
+            uc, vc = (u0 + u1) / 2, (v0 + v1) / 2
+        ext = max(u1 - u0, v1 - v0, min_side)
+        sides = np.arange(ext, max_side + 1e-6, max(1.0, 0.04 * ext))
+        cands = []
+        for side in sides:
+            for cu in _square_offsets(u0, u1, side, uc):
+                for cv in _square_offsets(v0, v1, side, vc):
+                    cands.append((cu, cv, side / 2))
+        if not cands:
+            continue
+        c = np.array(cands)
+        cx, cy = c[:, 0] * math.cos(th) - c[:, 1] * math.sin(th), c[:, 0] * math.sin(th) + c[:, 1] * math.cos(th)
+        score, share = border_scores(weight, cx, cy, c[:, 2], a, band, exclude)
+        score = np.where(share >= min_share, score, -1.0)
+        j = int(np.argmax(score))
+        if best is None or score[j] > best[0]:
+            best = (float(score[j]), float(share[j]), float(cx[j]), float(cy[j]), float(c[j, 2]), a)
+    if best is None or best[0] <= -1.0:
+        return None
+    p = np.array(best[2:], np.float64)
+    steps = np.array([0.05 * p[2], 0.05 * p[2], 0.04 * p[2], 2.0])
+    score, share = best[0], best[1]
+    for _ in range(3):
+        for k in range(4):
+            q = np.repeat(p[None, :], 5, axis=0)
+            q[:, k] += np.arange(-2, 3) * steps[k]
+            q[:, 2] = np.clip(q[:, 2], min_side / 2, max_side / 2)
+            if k == 3:  # one angle per call
+                res = [border_scores(weight, [x[0]], [x[1]], [x[2]], float(x[3]), band, exclude) for x in q]
+                s, sh = np.array([r[0][0] for r in res]), np.array([r[1][0] for r in res])
+            else:
+                s, sh = border_scores(weight, q[:, 0], q[:, 1], q[:, 2], float(p[3]), band, exclude)
+            s = np.where(sh >= min_share, s, -1.0)
+            j = int(np.argmax(s))
+            if s[j] > score:
+                score, share, p = float(s[j]), float(sh[j]), q[j]
+        steps = steps / 2
+    return Fit("rect", float(p[0]), float(p[1]), float(p[2]), float(p[2]), float(p[3]), share, 1.0), score
+
+
+def _square_offsets(lo: float, hi: float, side: float, ref: float) -> list[float]:
+    """Centres along one axis of a square of ``side`` holding the leftover ink [lo, hi]: the middle, or anchored at
+    the edge away from the other seal's centre ``ref`` (the rest of the square hidden under it)."""
+    if hi - lo >= 0.9 * side:
+        return [(lo + hi) / 2]
+    out = [(lo + hi) / 2]
+    if ref <= (lo + hi) / 2:
+        out.append(hi - side / 2)
+    if ref >= (lo + hi) / 2:
+        out.append(lo + side / 2)
+    return out
+
+
+def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...] = (-30, -20, -10, 0, 10, 20, 30),
+              ratios: tuple[float, ...] = (1.25, 1.4, 1.55)) -> tuple[Fit, float]:
+    """The oval (an invoice, supervision or bank seal, 4:3 to 3:2) whose outline sits best on ``ink`` near a circle
+    found by :func:`find_rings`: on a page without colour a circle matches one end of an oval, or the oval's
+    middle. Grid over angle, axis ratio, short half axis (0.9-1.35 of the circle's radius) and the centre moved along
+    the long axis, then :func:`refine_ellipse`. Returns (fit, :func:`ring_scores` score); ``support`` is the score."""
+    r = ring.a
+    best = (-1.0, ring)
+    for ang in angles:
+        th = math.radians(ang)
+        cands = []
+        for q in ratios:
+            for b in (0.9 * r, r, 1.1 * r, 1.2 * r, 1.35 * r):
+                a = q * b
+                for s in np.linspace(-1.0, 1.0, 5) * max(0.0, a - r):
+                    cands.append((ring.cx + s * math.cos(th), ring.cy + s * math.sin(th), a, b))
+        c = np.array(cands)
+        sc = ring_scores(ink, c[:, 0], c[:, 1], c[:, 2], c[:, 3], float(ang), band, n=72)
+        j = int(np.argmax(sc))
+        if sc[j] > best[0]:
+            best = (float(sc[j]), Fit("ellipse", *(float(v) for v in c[j]), float(ang), 0.0, 0.0))
+    fit, score = refine_ellipse(ink, best[1], band, rounds=3)
+    return Fit(fit.kind, fit.cx, fit.cy, fit.a, fit.b, fit.angle, score, 0.0), score

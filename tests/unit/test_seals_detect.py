@@ -330,3 +330,55 @@ def test_supervision_seal_behind_an_e_invoice_title():
     assert seal.type == SealType.supervision
     other = classify(_cand(SealShape.oval), [SealText("arc", "名称:", 0.8)])
     assert other.type == SealType.other
+
+
+def _stamp(img, spec, cx_mm, cy_mm, seed):
+    """Stamp a seal drawn by the generator's renderer; returns the box of its visible ink (page pixels)."""
+    from scripts.synth.seals import render_seal, stamp
+
+    rgba = render_seal(spec, DPI, np.random.default_rng(seed))
+    out, box = stamp(img, rgba, (cx_mm * PX_MM, cy_mm * PX_MM))
+    img[:] = out
+    return box
+
+
+def _iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.mark.parametrize("partial, negative, dx, dy", [(0.0, False, 26, 8), (0.2, True, 24, 6), (0.5, False, 27, 10)])
+def test_name_seal_overlapping_a_round_seal_is_found_beside_it(partial, negative, dx, dy):
+    from scripts.synth.seals import SealSpec
+
+    img = page()
+    for y in range(300, 2000, 60):
+        cv2.putText(img, "PARTY A (SEAL): SOME COMPANY LTD", (150, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    official = SealSpec("official", "北京市远泰机器人股份有限公司", "round", code="1101430434486", rotation_deg=10.0,
+                        ink_strength=0.9, partial=partial)
+    name = SealSpec("legal_rep", "廖子涵", "square", negative=negative, rotation_deg=3.0, ink_strength=0.9, partial=0.0)
+    round_box = _stamp(img, official, 80, 120, 1)
+    square_box = _stamp(img, name, 80 + dx, 120 + dy, 2)
+    cands = SealDetector()(img, 0, DPI)
+    assert len(cands) == 2, [(c.shape, c.bbox) for c in cands]
+    by_shape = {c.shape: c for c in cands}
+    assert set(by_shape) == {SealShape.round, SealShape.square}
+    for shape, box in ((SealShape.round, round_box), (SealShape.square, square_box)):
+        c = by_shape[shape]
+        assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), box) >= 0.75, (shape, c.bbox, box)
+        assert c.colour and not c.cross_page
+
+
+def test_square_seal_border_is_not_taken_for_form_rules():
+    # a 22 mm finance square on a landscape voucher (240 x 116 mm) whose declared dpi is 2/3 of the real one: the
+    # dpi taken from the raster's size is still too low, its sides look 27 mm long, longer than a rule, but they
+    # close into a box
+    img = page(h_mm=116, w_mm=240)
+    s, x0, y0 = int(22 * PX_MM), int(180 * PX_MM), int(60 * PX_MM)
+    cv2.rectangle(img, (x0, y0), (x0 + s, y0 + s), RED, int(1.0 * PX_MM))
+    for k in range(3):  # three columns of characters
+        cx = x0 + int((0.25 + 0.25 * k) * s)
+        cv2.rectangle(img, (cx - 8, y0 + 25), (cx + 8, y0 + s - 25), RED, 3)
+    cands = SealDetector()(img, 0, DPI * 2 / 3)
+    assert [c.shape for c in cands] == [SealShape.square]
