@@ -77,6 +77,24 @@ def test_rapidocr_reads_the_clean_contract_page(clean, clean_lines):
     assert "壹佰贰拾万元整" in flat and "2024年3月5日" in flat and "北京智造云科技有限公司" in flat
 
 
+def test_rapidocr_reads_lines_32_rows_high_and_says_so(rapid):
+    # the recogniser graph adapted to 32 input rows (pipeline.ocr.rec_graph) shows in the engine's provenance
+    assert rapid.tuning.height == 32 and rapid.version.endswith("+rec32")
+
+
+def test_rapidocr_with_the_graph_as_exported_reads_the_clean_page_too(clean):
+    # the previous default (lines scaled to 32 of the exported graph's 48 rows) stays selectable and as accurate
+    from pipeline.ocr.rapid import RapidOcrEngine, RecTuning
+
+    image, gt = clean
+    engine = RapidOcrEngine(tuning=RecTuning(height=48, text_fill=0.66, reread_height=48))
+    assert "+rec" not in engine.version
+    text = "".join(line.text for line in engine(image))
+    assert char_accuracy(text, page_text(gt)) >= 0.98
+    for key in ("amount_upper", "amount", "party_a", "a_tax_id", "contract_no"):
+        assert normalise(gt["keys"][key]) in normalise(text), key
+
+
 def test_rapidocr_lines_come_in_reading_order_with_boxes_on_the_text(clean, clean_lines):
     _, gt = clean
     assert len(clean_lines) == len(gt["lines"])
