@@ -32,12 +32,14 @@ TYPE_WORDS: tuple[tuple[str, SealType], ...] = (
 TYPE_FRAGMENTS: tuple[tuple[str, SealType], ...] = (
     ("监制", SealType.supervision), ("发票监", SealType.supervision), ("全国统", SealType.supervision),
     ("国家税务总局", SealType.supervision), ("税务局", SealType.supervision), ("税务总", SealType.supervision),
-    ("家税务", SealType.supervision),
-    ("发票专", SealType.invoice), ("票专用", SealType.invoice),
+    ("家税务", SealType.supervision), ("家税", SealType.supervision), ("省税务", SealType.supervision),
+    ("市税务", SealType.supervision), ("务局", SealType.supervision),
+    ("发票专", SealType.invoice), ("票专用", SealType.invoice), ("业务专", SealType.bank),
     ("财务专", SealType.finance), ("务专用", SealType.finance), ("合同专", SealType.contract),
     ("同专用", SealType.contract), ("回单", SealType.bank),
 )
-BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业")
+# a bank's name; 支行 / 分行 also when the name was unrolled from the wrong place (份有限公司北京海淀支行中国工)
+BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业|支行|分行")
 CODE = re.compile(r"[0-9A-Z]{10,20}")
 _NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
 STAGE = "seals"
@@ -83,8 +85,8 @@ def _title_unread(by_role: dict[str, list[SealText]]) -> bool:
     """Words were seen under the centre (the reader found ink in the title box) but none of them is a type word:
     nothing legible was read, or something other than digits (the end of a serial) and seal-less words."""
     for t in by_role.get("bottom", []):
-        if not t.text or len(re.sub(r"[\W\d_]", "", t.text)) >= 2:
-            return True
+        if not t.text or len(re.sub(r"[\W\d_]", "", t.text)) >= 2 or re.search(r"[\u4e00-\u9fff]", t.text):
+            return True  # (a single Chinese character among digits, 30分0: a title crossed by a voucher's figures)
     return False
 
 
@@ -97,7 +99,7 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     by_role: dict[str, list[SealText]] = {}
     for t in texts:
         by_role.setdefault(t.role, []).append(t)
-    all_text = "".join(t.text for t in texts)
+    all_text = "".join(t.text for t in texts if t.role != "layout")
     arc = max(by_role.get("arc", []), key=lambda t: len(t.text), default=None)
     evidence = [f"shape:{cand.shape.value}"]
     stype, tconf, owner, oconf, code = SealType.other, 0.3, None, 0.0, None
@@ -110,7 +112,13 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         stype, tconf = SealType.official, 0.4
     elif cand.shape == SealShape.square:
         stype, tconf, owner, oconf, code = _square(by_role, hit)
-    elif hit is not None:
+    elif hit is not None and hit[1] == SealType.supervision and "财政" in all_text:
+        # 财政票据监制章 (江苏省财政厅监制): the finance bureau's seal on a fiscal receipt, not the tax
+        # administration's 全国统一发票监制章
+        stype, tconf = SealType.other, 0.6
+        evidence.append("words:财政 (fiscal receipt seal)")
+    elif hit is not None and not (hit[0] not in dict(TYPE_WORDS) and arc is not None and BANK_NAME.search(arc.text)):
+        # (a fragment such as 务专用 does not outweigh a bank's name along the rim: 7业务专用 under 中国建设银行...)
         word, stype = hit
         tconf = 0.95 if word in dict(TYPE_WORDS) else 0.75
         evidence.append(f"words:{word}")
@@ -142,7 +150,7 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif cand.shape == SealShape.oval and arc is not None:
         stype, tconf = SealType.other, 0.5
 
-    if stype == SealType.supervision:
+    if stype == SealType.supervision or "words:财政 (fiscal receipt seal)" in evidence:
         owner, oconf = _supervision_owner(by_role)
     elif cand.shape != SealShape.square and arc is not None:
         owner = clean_name(arc.text)
@@ -177,8 +185,11 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
     code = re.sub(r"\D", "", strip) or None
     if code is not None and len(code) < 6:
         code = None
+    # two columns of characters and no type words: a personal name seal (2x2) whose characters were not read (one
+    # stamped across a company seal's rim reads as 病参于4N4nIF6); a finance square has three
+    two_columns = any(t.text == "2 columns" for t in by_role.get("layout", []))
     if grid is None:
-        return SealType.other, 0.3, None, 0.0, code
+        return (SealType.legal_rep, 0.5, None, 0.0, code) if two_columns else (SealType.other, 0.3, None, 0.0, code)
     text = clean_name(grid.text)
     if hit is not None and hit[1] != SealType.supervision:
         word, stype = hit
@@ -192,6 +203,8 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
             break
     if 2 <= len(name) <= 4 and not BANK_NAME.search(name):
         return SealType.legal_rep, 0.9 if len(name) < len(text) else 0.7, name, grid.score, code
+    if two_columns:
+        return SealType.legal_rep, 0.5, None, 0.0, code
     return SealType.other, 0.4, text or None, grid.score * 0.5, code
 
 
@@ -231,9 +244,23 @@ def _supervision_owner(by_role: dict[str, list[SealText]]) -> tuple[str | None, 
                 text = text.replace(word, "")
             if sum(ch in _TITLE_CHARS for ch in text) >= 0.6 * len(text):
                 continue  # a piece of the title read again (统一发票监)
+            if _INVOICE_TITLE.search(text):
+                continue  # the e-invoice's red title printed across the seal (增值税专用发票), not the seal's words
             if len(text) >= 2 and not any(text in p or p in text for p in parts):
                 parts.append(text)
                 scores.append(t.score)
     if not parts:
         return None, 0.0
+    # a new-style seal names the provincial bureau under 国家税务总局, which an e-invoice's red title (增值税专用发票)
+    # often covers or which is read with a character wrong: the bureau's line decides, the fixed words are restored
+    for text, score in zip(parts, scores):
+        bureau = _BUREAU.search(text)
+        if bureau:
+            return "国家税务总局" + bureau.group(1) + "税务局", float(score)
     return "".join(parts), float(min(scores))
+
+
+_INVOICE_TITLE = re.compile(r"增值|值税|税专|普通|电子")
+# the provincial or municipal bureau on a new-style supervision seal: 江苏省税务局, 深圳市税务局, 黑龙江省税务局
+# (one of its last characters may be misread: 上海市税务隔, 四川省位务局)
+_BUREAU = re.compile(r"([\u4e00-\u9fff]{2,3}(?:省|市|自治区))(?:税务|[\u4e00-\u9fff]务局)")

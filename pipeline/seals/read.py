@@ -11,8 +11,12 @@ the middle of the title box holds ink; a title that cannot be read is reported a
 name read has characters after its last word (有限公司深圳市明: a faint stretch of a partial impression was taken for
 the gap at the bottom), the seal is read once more with the name starting after that word.
 
-Square seals: the face inside the border is cut into columns (right to left) and characters (top to bottom) laid on one
-line; a number strip along the bottom is read on its own.
+Square seals: the face inside the border is cut into columns (right to left) and each column into its characters (top
+to bottom, :func:`column_cells`), laid on one line; a number strip along the bottom is read on its own.
+
+The name (the arc, or a square seal's characters) is read with ``engine.lattices``: its text is the lattice's best path
+(:func:`best_path`) and the lattice is kept for verifying a party's name later, so the name costs one recogniser pass.
+The other lines are read with ``engine.recognize``.
 """
 
 from __future__ import annotations
@@ -26,16 +30,17 @@ import numpy as np
 from pipeline.ocr.base import OcrEngine, nfkc
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
-from pipeline.seals.unwrap import (best_rows, grid_strip, ink_image, name_columns, text_segments, unwrap_band, upright,
-                                   widest_gap)
+from pipeline.seals.unwrap import (column_cells, grid_strip, ink_image, name_columns, text_segments, unwrap_band,
+                                   upright, widest_gap)
 from pipeline.types import SealShape
 
 
 @dataclass(frozen=True)
 class SealText:
     """One piece of text read on a seal and where on it: arc (the name along the top), arc_bottom, centre, bottom,
-    grid (a square seal's characters), strip (a square seal's number strip). An empty ``bottom`` text: the title
-    below the centre holds words that were not read."""
+    grid (a square seal's characters), strip (a square seal's number strip), layout (not read: a square seal's
+    number of columns, ``2 columns``). An empty ``bottom`` text: the title below the centre holds words that were not
+    read."""
 
     role: str
     text: str
@@ -64,22 +69,48 @@ class SealReader:
             again = read_plan(image, cand, self.config, after=t0 + cut * (t1 - t0))
             if again is not None and again.lines:
                 texts = self._recognise(again.lines)
+        if plan.columns is not None:  # how the square's face is laid out: two columns is a personal name seal
+            texts += (SealText("layout", f"{plan.columns} columns", 1.0),)
         return texts
 
     def _recognise(self, lines: list[tuple[str, np.ndarray]]) -> tuple[SealText, ...]:
-        results = self.engine.recognize([c for _, c in lines])
-        # the name along the arc is also kept as a lattice, so that a party's name can be verified against it later
-        arcs = [i for i, (role, _) in enumerate(lines) if role in ("arc", "grid")]
-        lattices = dict(zip(arcs, self.engine.lattices([lines[i][1] for i in arcs]))) if arcs and hasattr(
+        # the name along the arc (and a square seal's characters) is read as a lattice, the recogniser's top
+        # characters per step, so that a party's name can be verified against it later; its text is the lattice's
+        # best path (what ``recognize`` returns for it), so the name costs one recogniser pass, not two
+        named = [i for i, (role, _) in enumerate(lines) if role in NAMED]
+        lattices = dict(zip(named, self.engine.lattices([lines[i][1] for i in named]))) if named and hasattr(
             self.engine, "lattices") else {}
+        rest = [i for i in range(len(lines)) if i not in lattices]
+        results = dict(zip(rest, self.engine.recognize([lines[i][1] for i in rest]))) if rest else {}
+        results.update((i, best_path(lat)) for i, lat in lattices.items())
         out = []
-        for i, ((role, _), (text, score)) in enumerate(zip(lines, results)):
+        for i, (role, _) in enumerate(lines):
+            text, score = results[i]
             text = nfkc(text).replace(" ", "")
             if text and score >= self.config.min_text_score:
                 out.append(SealText(role, text, round(float(score), 3), lattices.get(i)))
             elif role == "bottom":  # words under the centre that could not be read: the type is not known
                 out.append(SealText(role, "", round(float(score), 3)))
         return tuple(out)
+
+
+NAMED = ("arc", "grid")  # the roles whose reading is kept as a lattice (the owner's name)
+
+
+def best_path(lattice) -> tuple[str, float]:
+    """Greedy CTC decoding of a lattice (:mod:`pipeline.ocr.lattice`): per step the blank or the top character,
+    repeats merged; the score is the mean probability of the emitted characters (as ``recognize`` scores a line)."""
+    chars, probs, prev = [], [], None
+    for blank, top in lattice:
+        if top and top[0][1] > blank:
+            ch, p = top[0]
+            if ch != prev:
+                chars.append(ch)
+                probs.append(p)
+            prev = ch
+        else:
+            prev = None
+    return "".join(chars).strip(), (min(1.0, sum(probs) / len(probs)) if probs else 0.0)
 
 
 # the last word of an organisation's name along the rim; text read after it means the name was unrolled from the
@@ -127,6 +158,7 @@ def _to_bgr(grey: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
+OVAL_FLIP_GAP = 1.5  # radians: an oval is read upside down only when the gap opposite its name is at least this wide
 TITLE_INK = 0.04  # share of inked pixels in the title box of an upright seal above which it holds words
 
 
@@ -137,6 +169,7 @@ class ReadPlan:
 
     lines: list[tuple[str, np.ndarray]]
     name_span: tuple[float, float] | None = None
+    columns: int | None = None  # square seals: how many columns of characters the face was cut into
 
 
 def seal_lines(image: np.ndarray, cand: Candidate, cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
@@ -159,7 +192,8 @@ def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float 
     ink = ink_image(image[y0:y1, x0:x1], cand.colour)
     cx, cy = f.cx - x0, f.cy - y0
     if cand.shape == SealShape.square:
-        return ReadPlan(_square_lines(ink, cx, cy, f.a, f.b, f.angle))
+        lines, columns = _square_lines(ink, cx, cy, f.a, f.b, f.angle)
+        return ReadPlan(lines, columns=columns)
     return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after)
 
 
@@ -212,7 +246,11 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     mid = (ts + te) / 2  # the middle of the name is "up" (parameter 3*pi/2)
     rot = mid - 1.5 * math.pi
     if a != b:  # an oval's name is centred on its long side: only which side is open
-        rot = 0.0 if math.cos(rot) >= 0 else math.pi
+        # turned over only when the gap at the bottom is wide: a name read nearly all the way round (an e-invoice's
+        # red title across the top of its supervision seal) says little about where the bottom is, and the seal
+        # was read upside down (its title in the bottom band, the owner lost)
+        flip = math.cos(rot) < 0 and 2 * math.pi - (te - ts) >= OVAL_FLIP_GAP
+        rot = math.pi if flip else 0.0
         if rot == 0.0 and abs(mid - 1.5 * math.pi) > 0.15:  # re-centre the name on the top
             half = (te - ts) / 2
             ts, te = 1.5 * math.pi - half, 1.5 * math.pi + half
@@ -256,7 +294,8 @@ def ring_inner_edge(ink: np.ndarray, cx: float, cy: float, a: float, b: float, a
 
 
 def _square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
-                  angle: float) -> list[tuple[str, np.ndarray]]:
+                  angle: float) -> tuple[list[tuple[str, np.ndarray]], int | None]:
+    """A square seal's lines (its characters on one line, its number strip) and its number of columns."""
     # the smallest turn that makes the sides axis-aligned; its sign is taken from the result (the frame's rows and
     # columns of ink are sharpest when it is straight)
     turn = ((angle + 45.0) % 90.0) - 45.0
@@ -274,7 +313,7 @@ def _square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
     border = 0.09 * max(x1 - x0, y1 - y0)  # the frame is ~9 % of the side
     face = up[int(y0 + border):int(y1 - border), int(x0 + border):int(x1 - border)]
     if face.size == 0:
-        return []
+        return [], None
     out = []
     top = face
     cols = _best_cols(face[: int(0.8 * face.shape[0]), :])  # above any number strip
@@ -284,9 +323,9 @@ def _square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
         top = face[:g, :]
     w = top.shape[1]
     lo = 2 if cols == 2 else 3  # a name seal: two characters per column; three columns hold nine or more
-    rows = [best_rows(top[:, int(w * k / cols):int(w * (k + 1) / cols)], lo) for k in range(cols)][::-1]
+    rows = [column_cells(top[:, int(w * k / cols):int(w * (k + 1) / cols)], lo) for k in range(cols)][::-1]
     out.append(("grid", _to_bgr(grid_strip(top, cols, rows))))
-    return out
+    return out, cols
 
 
 def _frame(up: np.ndarray, half: float) -> tuple[float, float, float, float]:

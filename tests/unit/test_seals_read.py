@@ -1,0 +1,167 @@
+"""Seal reading and classification: square-seal columns, the arc's text from its lattice, supervision owners and bank
+seals. Pure functions and a fake engine, no OCR weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.seals import Candidate, SealConfig, SealText, classify
+from pipeline.seals.geometry import Fit
+from pipeline.seals.read import SealReader, best_path
+from pipeline.seals.unwrap import column_cells, grid_strip
+from pipeline.types import BBox, SealShape, SealType
+
+
+def _column(n_chars: int, h: int = 138, w: int = 46, gap: int = 3, margin: int = 4) -> tuple[np.ndarray, list[int]]:
+    """A column of ``n_chars`` squeezed 'characters' (blocks with a hole, so a cut through one crosses ink) with thin
+    gaps between them, as on a finance square; returns it and the characters' middles."""
+    col = np.full((h, w), 255, np.uint8)
+    cell = (h - 2 * margin) / n_chars
+    mids = []
+    for k in range(n_chars):
+        y0, y1 = int(margin + k * cell + gap / 2), int(margin + (k + 1) * cell - gap / 2)
+        col[y0:y1, 6:w - 6] = 0
+        col[y0 + 3:y1 - 3, 14:w - 14] = 255  # a stroke-free middle: rows through it still cross ink at the sides
+        mids.append((y0 + y1) // 2)
+    return col, mids
+
+
+@pytest.mark.parametrize("n", [5, 6])
+def test_finance_square_column_is_cut_between_every_character_not_every_second(n):
+    # was: six characters cut cleanly at three rows too (every second gap), so they were read in pairs (北京 / 市润 /
+    # 晟精 squeezed into one cell each) and the 财务专用章 column never read as such: the seal was typed `other`
+    col, mids = _column(n)
+    cells = column_cells(col, lo=3)
+    assert len(cells) == n
+    assert all(sum(y0 <= m < y1 for m in mids) == 1 for y0, y1 in cells)
+
+
+def test_name_seal_column_keeps_two_characters():
+    col, _ = _column(2, h=100, w=50, gap=8)
+    assert len(column_cells(col, lo=2)) == 2
+
+
+def test_grid_strip_reads_columns_right_to_left_and_unsqueezes_cells():
+    face = np.full((120, 90), 255, np.uint8)
+    face[10:30, 65:85] = 0  # right column, first character
+    face[10:30, 5:25] = 100  # left column, first character
+    cells = [[(0, 60), (60, 120)]] * 2
+    strip = grid_strip(face, 2, cells, height=48)
+    assert strip.shape[0] == 48
+    first = strip[:, :48]
+    assert first.min() == 0  # the right column comes first
+    # a cell wider than tall is stretched to a square, not padded (squeezed characters come back to shape)
+    squeezed = np.full((20, 60), 255, np.uint8)
+    squeezed[:, 20:40] = 0
+    one = grid_strip(squeezed, 1, [[(0, 20)]], height=48)
+    assert (one[:, :48] < 128).mean() > 0.3
+
+
+def _lattice(*steps):
+    return tuple(steps)
+
+
+def test_best_path_is_greedy_ctc_decoding_of_the_lattice():
+    lat = _lattice((0.1, (("北", 0.9), ("比", 0.05))), (0.2, (("北", 0.8),)), (1.0, ()), (0.3, (("北", 0.7),)),
+                   (0.9, (("京", 0.1),)), (0.05, (("京", 0.95),)))
+    text, score = best_path(lat)
+    assert text == "北北京"  # a repeat after a blank step is a new character
+    assert score == pytest.approx((0.9 + 0.7 + 0.95) / 3)
+    assert best_path(()) == ("", 0.0)
+
+
+class _Engine:
+    """Records what is recognised and how: the name's arc must be read once, as a lattice."""
+
+    name, version = "fake", "0"
+
+    def __init__(self):
+        self.recognised, self.latticed = [], []
+
+    def recognize(self, crops):
+        self.recognised.append(len(crops))
+        return [("财务专用章", 0.9)] * len(crops)
+
+    def lattices(self, crops, k=5):
+        self.latticed.append(len(crops))
+        return [_lattice((0.1, (("北", 0.9),)), (1.0, ()), (0.1, (("京", 0.8),)))] * len(crops)
+
+
+def test_arc_is_read_once_as_a_lattice_and_its_text_is_the_lattice_best_path():
+    engine = _Engine()
+    reader = SealReader(engine, SealConfig())
+    blank = np.full((40, 120, 3), 255, np.uint8)
+    texts = reader._recognise([("arc", blank), ("centre", blank), ("bottom", blank)])
+    assert engine.latticed == [1] and engine.recognised == [2]
+    arc = next(t for t in texts if t.role == "arc")
+    assert arc.text == "北京" and arc.lattice and arc.score == pytest.approx(0.85)
+    assert [t.text for t in texts if t.role == "bottom"] == ["财务专用章"]
+
+
+def _cand(shape=SealShape.round) -> Candidate:
+    return Candidate(page=0, shape=shape, fit=Fit("ellipse", 50, 50, 40, 40, 0, 0.9, 0.78),
+                     bbox=BBox(x0=10, y0=10, x1=90, y1=90), confidence=0.9, colour=True)
+
+
+@pytest.mark.parametrize("texts,owner", [
+    # the e-invoice's red title covers 国家税务总局 in the middle
+    ([("arc", "全统一发票监"), ("centre", "增值税专"), ("bottom", "江苏省税务局")], "国家税务总局江苏省税务局"),
+    # a character of the fixed words misread, junk before the bureau's line
+    ([("arc", "统发票监"), ("centre", "乐国家税务总局"), ("bottom", "深圳市税务局")], "国家税务总局深圳市税务局"),
+    ([("centre", "景(普通)"), ("bottom", "四川省税务局")], "国家税务总局四川省税务局"),
+    # a greyscale copy: the bureau's line alone, 税 read as 位
+    ([("bottom", "四川省位务局")], "国家税务总局四川省税务局"),
+    # the title alone is no owner
+    ([("arc", "监全统"), ("centre", "增值税专"), ("bottom", "一")], None),
+])
+def test_supervision_owner_is_the_bureau_under_the_fixed_words(texts, owner):
+    seal = classify(_cand(SealShape.oval), [SealText(r, t, 0.9) for r, t in texts])
+    assert seal.type == SealType.supervision and seal.owner == owner
+
+
+def test_old_style_supervision_owner_is_kept_as_read():
+    texts = [SealText("arc", "全国统一发票监制章", 0.9), SealText("centre", "上海", 0.9),
+             SealText("arc_bottom", "国家税务总局监制", 0.9)]
+    seal = classify(_cand(SealShape.oval), texts)
+    assert seal.type == SealType.supervision and seal.owner == "上海国家税务总局监制"
+
+
+def test_bank_seal_unrolled_from_the_wrong_place_is_still_a_bank_seal():
+    # 中国工商银行股份有限公司北京海淀支行 read from its faint 商银行股 onwards: no 银行 left, but 支行
+    seal = classify(_cand(), [SealText("arc", "份有限公司北京海淀支行中国工", 0.8), SealText("bottom", "TNDRN", 0.5)])
+    assert seal.type == SealType.bank
+
+
+def test_bank_name_outweighs_a_fragment_of_another_title():
+    # 业务专用章 read as 7业务专用: the fragment 务专用 would make it a finance seal
+    texts = [SealText("arc", "设银行股份有限公司北京朝阳支行", 0.9), SealText("bottom", "7业务专用", 0.6)]
+    assert classify(_cand(), texts).type == SealType.bank
+    texts = [SealText("arc", "北京市瑞辰软件有限公司", 0.9), SealText("bottom", "务专用", 0.6)]
+    assert classify(_cand(), texts).type == SealType.finance
+
+
+def test_title_crossed_by_figures_leaves_the_type_unsure():
+    # a finance seal on a voucher whose title was read as 30分0 (the voucher's amounts across it): was official at
+    # 0.85, a type a rule would trust
+    seal = classify(_cand(), [SealText("arc", "北京市瑞恒光电科技有限公司", 0.9), SealText("bottom", "30分0", 0.5)])
+    assert seal.type == SealType.official and seal.type_confidence < 0.8 and "round, title not read" in seal.texts
+    serial = classify(_cand(), [SealText("arc", "北京市瑞恒光电科技有限公司", 0.9), SealText("bottom", "1101", 0.5)])
+    assert serial.type_confidence >= 0.8
+
+
+def test_unread_two_column_square_is_a_name_seal_without_owner():
+    # a 2x2 name seal stamped across a company seal's rim: its characters read as garbage, but two columns and no
+    # type words make it a personal name seal (a finance square has three columns)
+    texts = [SealText("grid", "病参于4N4nIF6", 0.4), SealText("layout", "2 columns", 1.0)]
+    seal = classify(_cand(SealShape.square), texts)
+    assert (seal.type, seal.owner, seal.type_confidence) == (SealType.legal_rep, None, 0.5)
+    three = [SealText("grid", "病参于4N4nIF6", 0.4), SealText("layout", "3 columns", 1.0)]
+    assert classify(_cand(SealShape.square), three).type == SealType.other
+    assert classify(_cand(SealShape.square), [SealText("layout", "2 columns", 1.0)]).type == SealType.legal_rep
+
+
+def test_fiscal_receipt_seal_is_not_a_tax_supervision_seal():
+    texts = [SealText("arc", "政票据监制", 0.8), SealText("centre", "江苏省", 0.9), SealText("bottom", "财政部监制", 0.9)]
+    seal = classify(_cand(SealShape.oval), texts)
+    assert seal.type == SealType.other and seal.owner == "江苏省财政部监制"
