@@ -36,10 +36,10 @@ def values(fields):
 
 
 def paper_invoice(*, buyer_label=("称", 400), seller_label=("名称", 364), tax_label="的税人识别号:", seller_name=True,
-                  words="伍拾痢万肆仟圆整", total="(小)V584000.00"):
+                  words="伍拾痢万肆仟圆整", total="(小)V584000.00", number="No 48044228"):
     """A 专用发票 photo as OCR read sz_cap_two_providers/C1/invoice_1.jpg: the buyer's 名 lost, 纳 misread, the 购买方
     marker read as 买 and 方 only, the seller marker lost, the 大写 words with one character misread, ¥ read as V."""
-    out = [line("广东增值税专用发票", 650, 40, h=50), line("票联", 780, 100), line("No 48044228", 1020, 45),
+    out = [line("广东增值税专用发票", 650, 40, h=50), line("票联", 780, 100), line(number, 1020, 45),
            line("开票日期:", 1020, 130), line("2025年01月24日", 1170, 130),
            line(buyer_label[0], buyer_label[1], 180, h=24), line("深圳市铭衡精密仪器有限公司", 470, 180),
            line("纳税人识别号", 358, 215), line("91440300MAP8T90C0B", 470, 215),
@@ -59,6 +59,11 @@ def test_buyer_and_seller_blocks_from_markers_and_zones_with_split_and_misread_l
     got = values(extract("invoice", [paper_invoice()]))
     assert got["buyer_name"] == "深圳市铭衡精密仪器有限公司" and got["seller_name"] == "东莞市瑞达数字科技股份有限公司"
     assert got["buyer_tax_id"] == "91440300MAP8T90C0B" and got["seller_tax_id"] == "91441900202274720Y"
+
+
+@pytest.mark.parametrize("printed", ["No 48044228", "N0 48044228", "Ne 48044228", "Ng 48044228", "Nº48044228"])
+def test_invoice_number_after_the_small_raised_o_of_no_however_it_is_read(extract, printed):
+    assert values(extract("invoice", [paper_invoice(number=printed)]))["invoice_number"] == "48044228"
 
 
 def test_currency_sign_read_as_v_and_a_lost_character_of_the_total_labels(extract):
