@@ -232,13 +232,18 @@ def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarra
     cx, cy, a, b = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, a, b))
 
     def mean_ink(offsets) -> np.ndarray:
+        # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline
+        d = np.asarray(offsets, np.float64)[:, None, None]
+        x, y = np.maximum(1.0, a[None] - d) * cos_t, np.maximum(1.0, b[None] - d) * sin_t
+        px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+        xi, yi = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
+        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        np.minimum(np.maximum(xi, 0, out=xi), w - 1, out=xi)
+        np.minimum(np.maximum(yi, 0, out=yi), h - 1, out=yi)
+        ink = np.where(ok, weight[yi, xi], 0.0)
         acc = np.zeros((cx.shape[0], n), np.float32)
-        for d in offsets:
-            x, y = np.maximum(1.0, a - d) * cos_t, np.maximum(1.0, b - d) * sin_t
-            px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
-            xi, yi = np.round(px).astype(np.int64), np.round(py).astype(np.int64)
-            ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-            acc += np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
+        for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
+            acc += ink[k]
         return acc.mean(axis=1) / len(offsets)
 
     # the ring's own width lies inside the outline (the outline is its outer edge)
@@ -386,8 +391,12 @@ def refine_ellipse(weight: np.ndarray, fit: Fit, band: float, rounds: int = 4) -
     r = (fit.a + fit.b) / 2
     steps = np.array([0.06 * r, 0.06 * r, 0.06 * r, 0.06 * r, 8.0])
 
-    def score(q: np.ndarray) -> np.ndarray:  # one angle per call of ring_scores
-        return np.array([ring_scores(weight, [x[0]], [x[1]], [x[2]], [x[3]], float(x[4]), band, n=72)[0] for x in q])
+    def score(q: np.ndarray) -> np.ndarray:  # one call of ring_scores per distinct angle
+        out = np.empty(len(q))
+        for angle in np.unique(q[:, 4]):
+            rows = q[:, 4] == angle
+            out[rows] = ring_scores(weight, q[rows, 0], q[rows, 1], q[rows, 2], q[rows, 3], float(angle), band, n=72)
+        return out
 
     best = float(score(p[None, :])[0])
     for _ in range(rounds):
