@@ -44,6 +44,22 @@ def from_probs(probs: np.ndarray, charset: Sequence[str], k: int = 5, min_prob: 
     return tuple(steps)
 
 
+def best_path(lattice: Lattice) -> tuple[str, float]:
+    """Greedy CTC decoding of a lattice: per step the blank or the top character, repeats merged; the score is the
+    mean probability of the emitted characters (as ``recognize`` scores a line)."""
+    chars, probs, prev = [], [], None
+    for blank, top in lattice:
+        if top and top[0][1] > blank:
+            ch, p = top[0]
+            if ch != prev:
+                chars.append(ch)
+                probs.append(p)
+            prev = ch
+        else:
+            prev = None
+    return "".join(chars).strip(), (min(1.0, sum(probs) / len(probs)) if probs else 0.0)
+
+
 class Spot(NamedTuple):
     score: float  # mean per-character log-likelihood ratio of the candidate against the free best path (<= 0)
     support: tuple[float, ...]  # per character of the candidate: the highest probability it gets where aligned

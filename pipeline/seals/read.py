@@ -15,7 +15,7 @@ Square seals: the face inside the border is cut into columns (right to left) and
 to bottom, :func:`column_cells`), laid on one line; a number strip along the bottom is read on its own.
 
 The name (the arc, or a square seal's characters) is read with ``engine.lattices``: its text is the lattice's best path
-(:func:`best_path`) and the lattice is kept for verifying a party's name later, so the name costs one recogniser pass.
+(:func:`pipeline.ocr.lattice.best_path`) and the lattice is kept for verifying a party's name later, so the name costs one recogniser pass.
 The other lines are read with ``engine.recognize``.
 """
 
@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from pipeline.ocr.base import OcrEngine, nfkc
+from pipeline.ocr.lattice import best_path
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
 from pipeline.seals.unwrap import (column_cells, grid_strip, ink_image, name_columns, text_segments, unwrap_band,
@@ -95,22 +96,6 @@ class SealReader:
 
 
 NAMED = ("arc", "grid")  # the roles whose reading is kept as a lattice (the owner's name)
-
-
-def best_path(lattice) -> tuple[str, float]:
-    """Greedy CTC decoding of a lattice (:mod:`pipeline.ocr.lattice`): per step the blank or the top character,
-    repeats merged; the score is the mean probability of the emitted characters (as ``recognize`` scores a line)."""
-    chars, probs, prev = [], [], None
-    for blank, top in lattice:
-        if top and top[0][1] > blank:
-            ch, p = top[0]
-            if ch != prev:
-                chars.append(ch)
-                probs.append(p)
-            prev = ch
-        else:
-            prev = None
-    return "".join(chars).strip(), (min(1.0, sum(probs) / len(probs)) if probs else 0.0)
 
 
 # the last word of an organisation's name along the rim; text read after it means the name was unrolled from the

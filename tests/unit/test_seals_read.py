@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.seals import Candidate, SealConfig, SealText, classify
 from pipeline.seals.geometry import Fit
-from pipeline.seals.read import SealReader, best_path
+from pipeline.ocr.lattice import best_path
+from pipeline.seals.read import SealReader
 from pipeline.seals.unwrap import column_cells, grid_strip
 from pipeline.types import BBox, SealShape, SealType
 
