@@ -29,7 +29,7 @@ def _cold() -> None:
     from pipeline.ocr import lattice
     from pipeline.rules import facts
 
-    for f in (lattice.spot, lattice._table, lattice._prepared, facts._seal_match, facts.name_score, facts.name_key):
+    for f in (lattice.spot, lattice._table, lattice._prepared, facts._seal_match, facts._verified, facts.name_score, facts.name_key):
         f.cache_clear()
 
 

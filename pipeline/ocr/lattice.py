@@ -64,10 +64,19 @@ class Spot(NamedTuple):
     score: float  # mean per-character log-likelihood ratio of the candidate against the free best path (<= 0)
     support: tuple[float, ...]  # per character of the candidate: the highest probability it gets where aligned
     span: tuple[int, int]  # first and last lattice step of the alignment
+    other: tuple[float, ...]  # per character: the highest probability another character gets where aligned
 
     def supported(self, min_prob: float = 0.02) -> float:
         """Share of the candidate's characters the recogniser saw with at least ``min_prob``."""
         return sum(p >= min_prob for p in self.support) / len(self.support) if self.support else 0.0
+
+    def contradicted(self, min_prob: float = 0.02, other_prob: float = 0.5) -> tuple[int, int]:
+        """``(read as others, unseen)``: how many of the candidate's characters the recogniser did not see (below
+        ``min_prob`` where aligned), and how many of those it read as another character (``other_prob`` or more)
+        there. Other words printed on the arc show as the latter; a faint stretch or one covered by print shows as
+        blank steps or weak guesses, which are no evidence either way."""
+        unseen = [i for i, p in enumerate(self.support) if p < min_prob]
+        return sum(self.other[i] >= other_prob for i in unseen), len(unseen)
 
 
 class _Prepared(NamedTuple):
@@ -79,6 +88,7 @@ class _Prepared(NamedTuple):
     cums: np.ndarray  # (rows, n + 1): cumulative log probabilities with a leading 0
     top: list[float]  # per row: the highest log probability the character gets at any step
     gain: list[float]  # per row: the most it scores against the best path at any step (<= 0)
+    first: list[tuple[int, float, float]]  # per step: the top character's row, its log probability, the runner-up's
 
 
 @lru_cache(maxsize=256)
@@ -93,9 +103,12 @@ def _prepared(lattice: Lattice) -> _Prepared:
         np.maximum.at(logs, (r.astype(np.intp), t.astype(np.intp)), np.log(np.maximum(p, FLOOR)))
     best = np.maximum(blank, logs.max(axis=0))
     zero = np.zeros((logs.shape[0], 1))
+    order = np.argsort(-logs, axis=0, kind="stable")[:2]  # the last row (never proposed) keeps a second row there
+    ranked = np.take_along_axis(logs, order, axis=0) if len(logs) > 1 else np.vstack([logs, logs])
+    first = list(zip(order[0].tolist(), ranked[0].tolist(), ranked[1].tolist()))
     return _Prepared(best, np.concatenate(([0.0], np.cumsum(best))), np.concatenate(([0.0], np.cumsum(blank))),
                      rows, logs, np.concatenate((zero, np.cumsum(logs, axis=1)), axis=1),
-                     logs.max(axis=1).tolist(), (logs - best).max(axis=1).tolist())
+                     logs.max(axis=1).tolist(), (logs - best).max(axis=1).tolist(), first)
 
 
 class _Table(NamedTuple):
@@ -150,23 +163,28 @@ def _backtrack(table: _Table, L: int) -> Spot:
     ends[1::2] = V[last_char] + rest
     top = float(ends.max())
     if top < NEG / 2:  # fewer steps than the text needs
-        return Spot(-math.inf, (0.0,) * L, (0, 0))
+        return Spot(-math.inf, (0.0,) * L, (0, 0), (0.0,) * L)
     flat = int(np.argmax(ends >= top - TIE))
     t, e = flat // 2, last_blank - flat % 2
     # the walk back visits one entry per state: plain Python on lists beats numpy calls on slices of 30 values
     Vl, Wl = V[:e + 1].tolist(), W[:e + 1].tolist()
     none = len(prep.rows)
     row = [prep.rows.get(ch, none) for ch in text[:L]]
-    support = [0.0] * L
+    support, other = [0.0] * L, [0.0] * L
     last = t
     while True:
         w = Wl[e][:t + 1]
         m = max(w) - TIE
         u = next(i for i, x in enumerate(w) if x >= m)  # the earliest entry that does as well
-        if e % 2 == 1 and row[e // 2] != none:
-            p = float(prep.logs[row[e // 2], u:t + 1].max())
-            if p > LOG_FLOOR:
-                support[e // 2] = max(support[e // 2], math.exp(p))
+        if e % 2 == 1:
+            r = row[e // 2]
+            if r != none:
+                p = float(prep.logs[r, u:t + 1].max())
+                if p > LOG_FLOOR:
+                    support[e // 2] = max(support[e // 2], math.exp(p))
+            q = max(second if top_row == r else first for top_row, first, second in prep.first[u:t + 1])
+            if q > LOG_FLOOR:
+                other[e // 2] = max(other[e // 2], math.exp(q))
         if u == 0 and e <= 1:
             break
         # where the path came from at step u - 1, in the order the recursion prefers on a tie
@@ -178,7 +196,8 @@ def _backtrack(table: _Table, L: int) -> Spot:
         else:  # the free start
             break
     llr = (top - prep.before[n]) / L
-    return Spot(round(float(llr), 4), tuple(round(p, 4) for p in support), (u, last))
+    return Spot(round(float(llr), 4), tuple(round(p, 4) for p in support), (u, last),
+                tuple(round(p, 4) for p in other))
 
 
 class Bound(NamedTuple):
@@ -214,5 +233,5 @@ def spot(lattice: Lattice, text: str, prefix: int | None = None) -> Spot:
     text = "".join(text.split())
     L = len(text) if prefix is None else min(prefix, len(text))
     if not lattice or L == 0:
-        return Spot(-math.inf, (0.0,) * L, (0, 0))
+        return Spot(-math.inf, (0.0,) * L, (0, 0), (0.0,) * L)
     return _backtrack(_table(lattice, text), L)

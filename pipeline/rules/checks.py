@@ -21,7 +21,7 @@ from pipeline.rules.engine import (
     Context, Outcome, contract_items, failed, passed, review, subsidy_of, worst,
 )
 from pipeline.rules.facts import (
-    CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_score, seal_match, tax_id_valid,
+    CENT, Doc, SealMatch, Value, amount_words, fmt, money, name_score, seal_match, seal_verified, tax_id_valid,
 )
 from pipeline.rules.pack import FieldRef, Params, Rule, check, parse_date
 from pipeline.types import DocType, Observation, PageKind, SealType
@@ -389,7 +389,9 @@ _SEAL_WORDS = {SealType.official: "公章", SealType.finance: "财务专用章",
 
 class SealParams(Params):
     owner_threshold: float = 85.0  # seal owner text vs party name: at least this similar is a match
-    mismatch_llr: float = -2.75  # arc lattice: a party's name this unlikely is another organisation's seal
+    mismatch_llr: float = -2.75  # arc lattice: a party's name this unlikely is another organisation's seal ...
+    mismatch_others: int = 2  # ... when this many of its unseen characters are read as others ...
+    other_prob: float = 0.5  # ... this surely
     min_type_confidence: float = 0.5
     documents: list[DocType] = [DocType.contract, DocType.acceptance]
 
@@ -409,7 +411,8 @@ _RANK = {"match": 2, "unsure": 1, "mismatch": 0}
 
 
 def _match(seal, name: str | None, p: "SealParams") -> SealMatch:
-    return seal_match(seal, name, threshold=p.owner_threshold, mismatch_llr=p.mismatch_llr)
+    return seal_match(seal, name, threshold=p.owner_threshold, mismatch_llr=p.mismatch_llr,
+                      mismatch_others=p.mismatch_others, other_prob=p.other_prob)
 
 
 def _parties_sealed(d: Doc, names: list[tuple[str, str]], p: "SealParams") -> bool:
@@ -420,10 +423,12 @@ def _parties_sealed(d: Doc, names: list[tuple[str, str]], p: "SealParams") -> bo
 
 
 def _best_party(seal, names: list[tuple[str, str]], p: "SealParams") -> tuple[SealMatch, str]:
-    """The party whose name fits the seal best: a match over an unsure over a mismatch, then by score."""
-    scored = [(_match(seal, n, p), lab) for n, lab in names]
-    if not scored:
+    """The party whose name fits the seal best: a match over an unsure over a mismatch, then by score. Matches are
+    looked for first (cheaply): a seal that is one party's needs no verdict on the others."""
+    if not names:
         return SealMatch("unsure", 0.0, "no party name"), ""
+    scored = [(m, lab) for n, lab in names if (m := seal_verified(seal, n, threshold=p.owner_threshold)) is not None]
+    scored = scored or [(_match(seal, n, p), lab) for n, lab in names]
     return max(scored, key=lambda x: (_RANK[x[0].status], x[0].score))
 
 

@@ -156,59 +156,97 @@ class SealMatch:
 
 
 def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
-               verified_share: float = 0.9, mismatch_llr: float = -2.75, mismatch_text: float = 70.0) -> SealMatch:
+               verified_share: float = 0.9, mismatch_llr: float = -2.75, mismatch_text: float = 70.0,
+               mismatch_others: int = 2, other_prob: float = 0.5) -> SealMatch:
     """Is ``seal`` the seal of the organisation ``name``?
 
     1. The owner text read on the seal is similar enough (>= ``threshold``): match.
     2. With the owner lattice (the recogniser's top characters along the arc, pipeline/ocr/lattice.py): the name is
        aligned to it; when at least ``verified_share`` of its characters got probability >= ``char_prob`` where they
-       align, match (a misread character keeps some probability on the true one); when the alignment's mean
-       log-likelihood ratio against the free reading is <= ``mismatch_llr``, mismatch (other words are printed there:
-       a sister company sharing the trade name scores -2.8 to -3.2, a misread true name -0.1 to -2.3 on the scenario
-       seals); in between, unsure.
+       align, match (a misread character keeps some probability on the true one). Mismatch needs evidence of other
+       words: the alignment's mean log-likelihood ratio against the free reading is <= ``mismatch_llr`` (a sister
+       company sharing the trade name scores -2.8 to -3.2, a misread true name -0.1 to -2.3 on the scenario seals)
+       *and* at least ``mismatch_others`` of the name's unseen characters (all of them, if fewer) stand where the
+       recogniser read another character with ``other_prob`` or more. A faint stretch, or one under black print,
+       reads as blanks and weak guesses: it lowers the log-ratio as much as other words do (a party's own faint seal
+       scored -2.68 to -2.80), but it is no evidence against the name, so it stays unsure. Otherwise unsure.
     3. Without a lattice, an owner text of at least six characters below ``mismatch_text``: mismatch; else unsure.
     """
     # several checks ask about the same seal and name: decided once (by the owner text and lattice, both hashable)
     return _seal_match(seal.owner, seal.owner_lattice, name, threshold, char_prob, verified_share, mismatch_llr,
-                       mismatch_text)
+                       mismatch_text, mismatch_others, other_prob)
+
+
+def seal_verified(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
+                  verified_share: float = 0.9) -> SealMatch | None:
+    """The ``match`` of :func:`seal_match` (the same parameters, the same result) or None when it is not one, without
+    telling mismatch from unsure. That costs no alignment for a name the lattice's bounds already rule out, so a
+    seal is first checked against every party this way and fully judged only when it is nobody's."""
+    return _verified(seal.owner, seal.owner_lattice, name, threshold, char_prob, verified_share)
 
 
 @lru_cache(maxsize=4096)
-def _seal_match(owner: str | None, lattice, name: str | None, threshold: float, char_prob: float,
-                verified_share: float, mismatch_llr: float, mismatch_text: float) -> SealMatch:
+def _verified(owner: str | None, lattice, name: str | None, threshold: float, char_prob: float,
+              verified_share: float) -> SealMatch | None:
     if not name:
-        return SealMatch("unsure", 0.0, "no party name to compare")
+        return None
     text = name_score(owner, name) if owner else 0.0
     if text >= threshold:
         return SealMatch("match", text, "owner text")
     read_core, core = core_key(owner), core_key(name)
     if read_core and read_core == core:
         return SealMatch("match", text, f"owner text: the distinctive part {core} read exactly")
+    if not lattice:
+        return None
+    from pipeline.ocr.lattice import bound
+
+    # a match on the full name or on the name without its legal form (an arc read that stops before 有限公司 still
+    # shows whose seal it is); another party's name is mostly ruled out by the bounds, without aligning it
+    key, short = _keys(name)
+    if max(bound(lattice, key, char_prob).supported, bound(lattice, short, char_prob).supported) < verified_share:
+        return None
+    share = _seen(lattice, key, short, char_prob)
+    return SealMatch("match", share, f"{share:.0f} % of the name seen on the arc") \
+        if share >= 100 * verified_share else None
+
+
+def _keys(name: str) -> tuple[str, str]:
+    """The name as compared, and the same without its legal form when that leaves 4 characters or more (else '')."""
+    key = name_key(name)
+    short = _LEGAL_FORM.sub("", key)  # a prefix of the name: aligned in the same table
+    return key, (short if 4 <= len(short) < len(key) else "")
+
+
+def _seen(lattice, key: str, short: str, char_prob: float) -> float:
+    """Percentage of the name seen on the arc: the better of the full name and the name without its legal form."""
+    from pipeline.ocr.lattice import spot
+
+    spots = [spot(lattice, key)] + ([spot(lattice, key, len(short))] if short else [])
+    return max(round(100 * sp.supported(char_prob), 1) for sp in spots)
+
+
+@lru_cache(maxsize=4096)
+def _seal_match(owner: str | None, lattice, name: str | None, threshold: float, char_prob: float,
+                verified_share: float, mismatch_llr: float, mismatch_text: float, mismatch_others: int,
+                other_prob: float) -> SealMatch:
+    if not name:
+        return SealMatch("unsure", 0.0, "no party name to compare")
+    verified = _verified(owner, lattice, name, threshold, char_prob, verified_share)
+    if verified is not None:
+        return verified
+    text = name_score(owner, name) if owner else 0.0
     too_little = len(name_key(owner)) < 6
     if lattice:
-        from pipeline.ocr.lattice import bound, spot
+        from pipeline.ocr.lattice import spot
 
-        # a match on the full name or on the name without its legal form (an arc read that stops before 有限公司
-        # still shows whose seal it is); a mismatch is judged on the full name
-        key = name_key(name)
-        short = _LEGAL_FORM.sub("", key)  # a prefix of the name: aligned in the same table
-        short = short if 4 <= len(short) < len(key) else ""
-        # another party's name is mostly told apart without aligning it: the bounds already rule out a match
-        most = bound(lattice, key, char_prob)
-        most_share = round(100 * max(most.supported, bound(lattice, short, char_prob).supported), 1)
-        if most_share < 100 * verified_share and most.score <= mismatch_llr and not too_little:
-            return SealMatch("mismatch", max(text, most_share), f"the arc reads otherwise (log-ratio at most "
-                                                                f"{max(most.score, -99.0):.1f}, at most "
-                                                                f"{most_share:.0f} % of the name seen)")
+        key, short = _keys(name)
         full = spot(lattice, key)
-        spots = [full] + ([spot(lattice, key, len(short))] if short else [])
-        share, llr = max(round(100 * sp.supported(char_prob), 1) for sp in spots), full.score
-        if share >= 100 * verified_share:
-            return SealMatch("match", share, f"{share:.0f} % of the name seen on the arc")
-        if llr <= mismatch_llr and not too_little:
-            return SealMatch("mismatch", max(text, share), f"the arc reads otherwise (log-ratio {llr:.1f})")
-        return SealMatch("unsure", max(text, share), f"{share:.0f} % of the name seen on the arc "
-                                                     f"(log-ratio {max(llr, -99.0):.1f})")
+        seen, llr = _seen(lattice, key, short, char_prob), full.score
+        others, unseen = full.contradicted(char_prob, other_prob)
+        how = f"log-ratio {max(llr, -99.0):.1f}; {unseen} characters not seen, {others} of them read as others"
+        if llr <= mismatch_llr and not too_little and unseen and others >= min(mismatch_others, unseen):
+            return SealMatch("mismatch", max(text, seen), f"the arc reads otherwise ({how})")
+        return SealMatch("unsure", max(text, seen), f"{seen:.0f} % of the name seen on the arc ({how})")
     if not too_little and text < mismatch_text:
         return SealMatch("mismatch", text, "owner text")
     return SealMatch("unsure", text, "owner text, no arc lattice")

@@ -243,3 +243,23 @@ def test_on_a_fax_copy_a_seal_read_as_another_owner_or_type_is_a_review(beijing)
     assert outcome(findings, "BJ-10", "C1").status == "review" and outcome(findings, "X-02", "C1").status == "review"
     findings, _, _ = beijing.assess(docs, intake({"C1": docs}))  # the same on a colour scan: both fail
     assert outcome(findings, "BJ-10", "C1").status == "fail" and outcome(findings, "X-02", "C1").status == "fail"
+
+
+def test_a_faint_stretch_of_the_own_seal_is_a_review_but_other_words_there_fail(beijing):
+    # 4 of the 13 characters not seen at all: a log-ratio as low as another company's (below -2.75) either way; what
+    # tells them apart is what stands there: blank steps and a weak guess (a faint stretch, or one under black print)
+    # are no evidence against the name, other characters read with confidence are
+    def arc(stretch):
+        steps = list(_lattice(A_NAME))
+        for i, step in zip(range(3, 7), stretch):
+            steps[2 * i] = step
+        return tuple(steps)
+
+    faint = seal("北京市机械有限公司").model_copy(update={"owner_lattice": arc([(0.95, (("丨", 0.04),))] * 4)})
+    other = seal("北京市云启数据机械有限公司").model_copy(update={"owner_lattice": arc(
+        [(0.1, ((ch, 0.9),)) for ch in "云启数据"])})
+    for s, status in ((faint, "review"), (other, "fail")):
+        docs = beijing_contract(acceptance_seals=[s, seal(B_NAME)])
+        findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
+        x02 = outcome(findings, "X-02", "C1")
+        assert x02.status == status and "log-ratio -2.8" in x02.message, x02.message

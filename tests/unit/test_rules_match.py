@@ -190,3 +190,16 @@ def test_bounds_rule_out_the_other_party_without_ruling_out_a_misread_own_name()
     own, other = bound(lattice, printed), bound(lattice, "北京市华景智能装备有限公司")
     assert own.supported == 1.0 and own.score > -2.75
     assert other.supported == pytest.approx(9 / 13) and other.score <= -2.75
+
+
+def test_lattice_tells_characters_read_as_others_from_unseen_ones():
+    printed = "北京市华景电子科技有限公司"
+    # 景 misread as 最 but still seen (0.1); 电子 read with confidence as 智能; 科技 faint: mostly blank, a weak guess
+    p = _probs(printed, {9: ("最", 0.6, 0.1), 11: ("智", 0.8, 0.0), 13: ("能", 0.7, 0.0),
+                         15: ("备", 0.04, 0.0), 17: ("备", 0.04, 0.0)})
+    s = spot(from_probs(p, CHARSET), printed)
+    assert [printed[i] for i, q in enumerate(s.support) if q < 0.02] == list("电子科技")
+    assert s.other[4] == pytest.approx(0.6, abs=1e-3)  # seen all the same
+    assert s.other[5] == pytest.approx(0.8, abs=1e-3) and s.other[6] == pytest.approx(0.7, abs=1e-3)
+    assert s.other[7] == pytest.approx(0.04, abs=1e-3) and s.other[8] == pytest.approx(0.04, abs=1e-3)
+    assert s.contradicted() == (2, 4)
