@@ -111,11 +111,9 @@ class SealConfig(BaseModel):
     # Greyscale pages (no colour): rings found by their structure, reported at most at this confidence.
     grey_enabled: bool = True
     grey_max_confidence: float = 0.55
-    grey_ring_support: float = 0.5
     # Reading: the arc text band, as shares of the ring radius measured inward (its height is what counts: it starts
     # where the ring's ink ends).
     arc_band: tuple[float, float] = (0.0, 0.36)
-    arc_gap: float = 0.07  # a gap of this share of the rim separates runs of text (smaller: a faint character)
     arc_stretch: float = 1.0  # the unrolled name is widened by this factor before recognition
     read_text: bool = True
     min_text_score: float = 0.3
