@@ -1,5 +1,5 @@
-"""The recogniser graph adapted to fewer input rows (pipeline.ocr.rec_graph), on a tiny stand-in graph, and the
-re-read passes of the rapidocr engine (pipeline.ocr.rapid.Pass). No model weights."""
+"""The recogniser graph adapted to fewer input rows and its head's bias folded (pipeline.ocr.rec_graph), on tiny
+stand-in graphs, and the re-read passes of the rapidocr engine (pipeline.ocr.rapid.Pass). No model weights."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from pipeline.errors import ConfigError, ModelError
 from pipeline.ocr.rapid import Pass
-from pipeline.ocr.rec_graph import adapt_graph, rec_graph_at_height
+from pipeline.ocr.rec_graph import adapt_graph, fold_head_bias, rec_graph_at_height
 
 
 def tiny_recogniser(height: int = 48, pool_rows: int = 3) -> onnx.ModelProto:
@@ -62,6 +62,48 @@ def test_a_graph_of_another_shape_is_refused_with_the_way_out():
         adapt_graph(tiny_recogniser(height=64).graph, 32)
     with pytest.raises(ModelError, match="one AveragePool collapsing 3 feature rows, found 0"):
         adapt_graph(tiny_recogniser(pool_rows=1).graph, 32)
+
+
+def tiny_head(classes: int = 50, features: int = 6) -> onnx.ModelProto:
+    """Like the recogniser's end: (N, T, features) through MatMul + bias Add + Softmax into ``classes`` scores."""
+    rng = np.random.default_rng(1)
+    weight = rng.normal(0, 0.5, (features, classes)).astype(np.float32)
+    bias = rng.normal(0, 2, classes).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["f"]),
+         helper.make_node("MatMul", ["f", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["s"]),
+         helper.make_node("Softmax", ["s"], ["y"], axis=2)],
+        "head",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "T", features])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", "T", classes])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)], ir_version=7)
+
+
+def test_the_folded_head_gives_the_same_scores_in_one_matmul():
+    x = np.random.default_rng(2).normal(0, 3, (3, 40, 6)).astype(np.float32)
+    x[1, 5] = [9, 0, 0, 0, 0, 0]  # a step where one class wins by far
+    model = tiny_head()
+    expected = run(model, x)
+    assert fold_head_bias(model.graph)
+    assert [n.op_type for n in model.graph.node if n.op_type in ("MatMul", "Add")] == ["MatMul"]
+    assert {i.name for i in model.graph.initializer} >= {"head.weight"} and "w" not in {
+        i.name for i in model.graph.initializer}
+    got = run(model, x)
+    assert got.shape == expected.shape
+    assert np.array_equal(got.argmax(axis=2), expected.argmax(axis=2))
+    assert np.allclose(got, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_graph_without_such_a_head_is_left_as_it_is():
+    model = tiny_recogniser()
+    before = model.SerializeToString()
+    assert not fold_head_bias(model.graph)
+    assert model.SerializeToString() == before
+    other = tiny_head()
+    other.graph.output[0].type.tensor_type.shape.dim[2].dim_value = 49  # the head is not the output's classes
+    assert not fold_head_bias(other.graph)
 
 
 def test_squeezed_characters_are_reread_with_the_columns_of_a_full_height_read():
