@@ -1,0 +1,125 @@
+"""Cross-page seal slices (骑缝章) and the ring search helpers: drawn pages, no OCR weights."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.seals import SealDetector
+from pipeline.seals.geometry import best_circle, fit_circle, ring_scores
+
+DPI = 200
+PX_MM = DPI / 25.4
+
+
+def page(h_mm: float = 297, w_mm: float = 210) -> np.ndarray:
+    img = np.zeros((int(h_mm * PX_MM), int(w_mm * PX_MM), 3), np.uint8)
+    img[:] = 245
+    for y in range(300, 2000, 60):  # body text, ending 25 mm short of the right edge
+        cv2.putText(img, "THE PARTIES AGREE AS FOLLOWS", (200, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    return img
+
+
+def _iou(a, b) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def _slice(img: np.ndarray, keep: tuple[float, float], cy_mm: float, seed: int = 3):
+    """Stamp strip ``keep`` of a 42 mm official seal flush with the right edge, as the generator lays out a
+    cross-page seal (scripts/synth/model.py); returns the box of its visible ink."""
+    from scripts.synth.seals import SealSpec, render_seal, stamp
+
+    spec = SealSpec("official", "北京市远泰机器人股份有限公司", "round", rotation_deg=12.0, ink_strength=0.9,
+                    partial=0.0)
+    rgba = render_seal(spec, DPI, np.random.default_rng(seed))
+    w = rgba.shape[1]
+    rgba = rgba.copy()
+    rgba[:, : int(keep[0] * w), 3] = 0
+    rgba[:, int(keep[1] * w):, 3] = 0
+    cx = img.shape[1] - keep[1] * w + w / 2
+    out, box = stamp(img, rgba, (cx, cy_mm * PX_MM))
+    img[:] = out
+    return box
+
+
+@pytest.mark.parametrize("keep", [(1 / 3, 2 / 3), (2 / 3, 1.0), (0.5, 1.0), (0.0, 1 / 3)])
+def test_cross_page_slice_is_found_whole_and_flagged(keep):
+    """The middle strip of three (arcs, star and text in separate pieces: one piece was reported, IoU 0.27), the
+    last cap and the second half (ending short of the edge: not reported, or reported as a round seal) and the
+    first cap (cut by the page edge)."""
+    img = page()
+    box = _slice(img, keep, 150)
+    cands = SealDetector()(img, 2, DPI)
+    assert len(cands) == 1, [(c.shape, c.bbox, c.cross_page) for c in cands]
+    c = cands[0]
+    assert c.cross_page and c.edge == "right" and c.page == 2
+    assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), box) >= 0.7, (c.bbox, box)
+
+
+def test_slice_on_the_left_edge_and_a_whole_seal_near_the_edge():
+    img = page()
+    img = np.ascontiguousarray(img[:, ::-1])  # the text now ends 25 mm short of the left edge
+    flipped = np.ascontiguousarray(img[:, ::-1])
+    box = _slice(flipped, (2 / 3, 1.0), 80)
+    img = np.ascontiguousarray(flipped[:, ::-1])
+    from scripts.synth.seals import SealSpec, render_seal, stamp
+
+    spec = SealSpec("official", "上海市星峻云计算有限公司", "round", rotation_deg=0.0, ink_strength=0.9, partial=0.0)
+    rgba = render_seal(spec, DPI, np.random.default_rng(5))
+    # a whole seal whose ring comes within 4 mm of the right edge is a seal, not a slice
+    img, whole = stamp(img, rgba, (img.shape[1] - (4 + 21) * PX_MM, 220 * PX_MM))
+    cands = SealDetector()(img, 0, DPI)
+    assert len(cands) == 2, [(c.shape, c.bbox, c.cross_page) for c in cands]
+    left, right = sorted(cands, key=lambda c: c.bbox.x0)
+    W = img.shape[1]
+    assert left.cross_page and left.edge == "left"
+    assert _iou((left.bbox.x0, left.bbox.y0, left.bbox.x1, left.bbox.y1), (W - box[2], box[1], W - box[0], box[3])) >= 0.7
+    assert not right.cross_page and right.shape.value == "round"
+    assert _iou((right.bbox.x0, right.bbox.y0, right.bbox.x1, right.bbox.y1), whole) >= 0.7
+
+
+def test_half_ring_at_the_edge_of_a_greyscale_page_is_a_slice():
+    """A fax page: the right half of a seal whose ring stops 4 mm short of the edge was reported as the whole
+    circle (IoU 0.48 with the half: a false positive and a miss)."""
+    img = np.full((int(297 * PX_MM), int(210 * PX_MM)), 250, np.uint8)
+    for y in range(300, 2000, 60):
+        cv2.putText(img, "THE PARTIES AGREE AS FOLLOWS", (200, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 20, 2)
+    r = int(20 * PX_MM)
+    cx, cy = img.shape[1] - int(4 * PX_MM) - r, int(150 * PX_MM)
+    cv2.ellipse(img, (cx, cy), (r, r), 0, -90, 90, 30, int(1.2 * PX_MM))
+    for k in range(6):  # characters along the inside of the half ring
+        t = math.radians(-75 + 30 * k)
+        cv2.circle(img, (int(cx + 0.72 * r * math.cos(t)), int(cy + 0.72 * r * math.sin(t))), int(0.1 * r), 30, -1)
+    cands = SealDetector()(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR), 1, DPI)
+    assert len(cands) == 1, [(c.shape, c.bbox, c.cross_page) for c in cands]
+    c = cands[0]
+    assert c.cross_page and not c.colour and c.edge == "right"
+    assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), (cx, cy - r, cx + r, cy + r)) >= 0.6, c.bbox
+
+
+def test_fit_circle_drops_points_off_the_ring():
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-1.0, 1.0, 120)  # an arc of 115 degrees
+    pts = np.stack([300 + 80 * np.cos(t), 200 + 80 * np.sin(t)], axis=1) + rng.normal(0, 0.5, (120, 2))
+    outliers = np.stack([rng.uniform(300, 360, 30), rng.uniform(150, 250, 30)], axis=1)  # characters inside
+    found = fit_circle(np.concatenate([pts, outliers]), tol=2.0)
+    assert found is not None
+    c, keep = found
+    assert abs(c.cx - 300) < 2 and abs(c.cy - 200) < 2 and abs(c.a - 80) < 2
+    assert 0.75 < keep < 0.85
+    assert fit_circle(outliers, tol=2.0, min_keep=0.8) is None
+
+
+def test_best_circle_finds_a_ring_from_an_offset_start():
+    w = np.zeros((300, 300), np.float32)
+    cv2.circle(w, (150, 140), 70, 1.0, 5)
+    band = 5.0
+    (cx, cy, r), score = best_circle(w, 158, 132, 62, band)
+    assert abs(cx - 150) <= 1.5 and abs(cy - 140) <= 1.5 and abs(r - 72) <= 2.5
+    assert score == pytest.approx(float(ring_scores(w, [cx], [cy], [r], [r], 0.0, band)[0]))
+    assert score > 0.8
