@@ -10,6 +10,11 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# The dependencies first, in a layer of their own: a change to the source does not install them again.
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+ && pip install --no-cache-dir -r /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
 COPY pipeline ./pipeline
 COPY models ./models
 # Fictional reference lists for the demo; mount the programme office's lists and point EVIDENCE_REFERENCE_DIR at them.
@@ -17,7 +22,7 @@ COPY fixtures/reference ./reference
 # The demo submission, for a smoke test: docker run --rm evidence-pipeline check demo --out /tmp/demo
 COPY fixtures/demo ./demo
 # The OCR models (PP-OCR ONNX files) come inside the rapidocr wheel; models/manifest.toml pins their sha256.
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
  && useradd --create-home --uid 10001 evidence
 
 ENV EVIDENCE_MODELS_DIR=/app/models \
