@@ -1,8 +1,8 @@
 """Pure image transforms that turn a seal's text into straight lines for a line recogniser.
 
 - :func:`ink_image`: the seal's ink as dark-on-white grey (on colour pages the full-resolution green and blue planes
-  gated by redness, so print under the seal and tinted paper vanish and strokes stay sharp; the grey levels
-  themselves on greyscale pages).
+  gated by redness, so print under the seal and tinted paper vanish and strokes stay sharp; on greyscale copies the
+  seal's mid-grey without the black print (:func:`grey_ink`), or the grey levels themselves on faxes).
 - :func:`unwrap_band`: an elliptical band unrolled into a strip (polar unwrap generalised to ellipses: each column is a
   normal of the ellipse, each row a fixed inward offset), clockwise for text along the top, counter-clockwise and
   flipped for text along the bottom.
@@ -55,22 +55,63 @@ def ink_image(crop: np.ndarray, colour: bool, faint: float = FAINT_INK) -> np.nd
         near_black = cv2.dilate((rn < 0.6).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         gate = np.maximum(gate, np.clip((0.3 - dark) / 0.1, 0.0, 1.0) * ~near_black)
         dark *= gate
-        full = float(np.percentile(dark[red > lo], 60))
-        k = max(3, int(0.12 * max(dark.shape)) | 1)  # about a character and a half
-        local = cv2.blur(cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))), (k, k))
-        local = np.clip(0.7 * local, 0.5 * full, full)
-        # strokes come out solid: the recogniser reads solid glyphs better than shaded ones. Ink from ``faint`` of
-        # the local strength on counts (0.08 read 1 % more generated names exactly, but moved the arc lattice of
-        # bj_submitted_late C1 past the mismatch bound of the seal rules)
-        w = np.clip((dark - faint * local) / np.maximum(1e-3, 0.5 * local), 0.0, 1.0).astype(np.float32)
-        # where black print crosses a stroke the ink cannot be seen: bridge such gaps from the ink around them
+        # ink from ``faint`` of the local strength on counts (0.08 read 1 % more generated names exactly, but moved
+        # the arc lattice of bj_submitted_late C1 past the mismatch bound of the seal rules)
         black = crop.max(axis=2) < 0.45 * np.percentile(crop.max(axis=2), 90)
-        closed = cv2.morphologyEx(w, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        w = np.where(black, np.maximum(w, closed), w)
-        return np.clip(255.0 * (1.0 - w), 0, 255).astype(np.uint8)
+        return _solid(dark, float(np.percentile(dark[red > lo], 60)), faint, black)
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    out = grey_ink(grey)
+    if out is not None:
+        return out
     lo, hi = np.percentile(grey, 2), np.percentile(grey, 90)
     return np.clip((grey.astype(np.float32) - lo) * (255.0 / max(1.0, hi - lo)), 0, 255).astype(np.uint8)
+
+
+# Greyscale copies (thresholds of grey_ink; candidates for SealConfig): red seal ink turns mid-grey, print stays black
+GREY_INKED = 0.85  # darker than this share of the paper (90th percentile) is ink, the seal's or the print's
+GREY_PRINT = 0.6  # print: darker than this share of the ink's median level ...
+GREY_PRINT_MAX = 0.45  # ... and than this share of the paper
+GREY_PRINT_MIN = 0.15  # a print level below this: the ink is all black (a fax or binarised copy), nothing to split
+GREY_PRINT_SHARE = 0.35  # at most this share of the ink is print; more: seal and print are equally dark
+GREY_FAINT = 0.25  # grey ink from this share of the local strength on is a stroke (paper grain is grey too)
+
+
+def grey_ink(grey: np.ndarray) -> np.ndarray | None:
+    """A greyscale copy's seal ink as dark-on-white grey, or None when its seal cannot be told from the print.
+
+    On a greyscale scan of a red seal the seal's strokes are mid-grey while the print is black: the print (darker
+    than 0.6 of the ink's median level) drops out and the gaps it leaves in strokes are bridged from the ink around
+    them, and the seal's grey is normalised by the ink around each point and made solid as on colour pages. The
+    party's name printed across the seal was read as part of the arc (川达五金商贸 read as 川达藏贸 under 有限公),
+    and the faint side of a partial impression stayed light grey. A fax or binarised copy (no grey level between
+    print and seal), or a copy whose seal is as dark as the print (more than a third of the ink at print level),
+    gives None: its grey levels are used as they are."""
+    r = grey.astype(np.float32) / max(1.0, float(np.percentile(grey, 90)))
+    inked = r < GREY_INKED
+    if int(inked.sum()) < 20:
+        return None
+    level = min(GREY_PRINT_MAX, GREY_PRINT * float(np.median(r[inked])))
+    black = r < level
+    if level < GREY_PRINT_MIN or int(black.sum()) > GREY_PRINT_SHARE * int(inked.sum()):
+        return None
+    near_black = cv2.dilate(black.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    dark = np.where(near_black, 0.0, np.clip(1.0 - r, 0.0, 1.0)).astype(np.float32)
+    seal = inked & ~near_black
+    return _solid(dark, float(np.percentile(dark[seal], 60)) if seal.any() else 0.5, GREY_FAINT, near_black)
+
+
+def _solid(dark: np.ndarray, full: float, faint: float, black: np.ndarray) -> np.ndarray:
+    """Ink strength ``dark`` (0..1, ``full`` its typical level) as solid dark-on-white strokes: the recogniser reads
+    solid glyphs better than shaded ones. Strength is normalised by the ink around each point (so the faint side of a
+    partial impression comes out nearly as dark as the rest) and counts from ``faint`` of that on; where black print
+    crosses a stroke (``black``) the ink cannot be seen, and the gap is bridged from the ink around it."""
+    k = max(3, int(0.12 * max(dark.shape)) | 1)  # about a character and a half
+    local = cv2.blur(cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))), (k, k))
+    local = np.clip(0.7 * local, 0.5 * full, full)
+    w = np.clip((dark - faint * local) / np.maximum(1e-3, 0.5 * local), 0.0, 1.0).astype(np.float32)
+    closed = cv2.morphologyEx(w, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    w = np.where(black, np.maximum(w, closed), w)
+    return np.clip(255.0 * (1.0 - w), 0, 255).astype(np.uint8)
 
 
 def unwrap_band(img: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float, t0: float, t1: float,

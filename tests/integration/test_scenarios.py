@@ -16,15 +16,13 @@ NAMES = sorted(p.name for p in SCENARIOS.iterdir() if (p / "manifest.json").is_f
 _OVERLAP = ("the contract's 公章 is now separated from the legal representative's name seal stamped across it, but the "
             "covered stretch of its arc is misread: {} of party B's name seen on the arc, X-02 review")
 _ARC = ("acceptance certificate scan/photo: the seal owner's arc is misread beyond verification (less than 90 % of "
-        "the party's name seen on the arc, log-ratio above the mismatch bound): {} review")
+        "the party's name seen on the arc, no other name read there): {} review")
 KNOWN: dict[str, str] = {
     "bj_clean": _ARC.format("BJ-10 and X-02 (C2, photo: 69 % and 77 %)"),
     "bj_finance_seal_acceptance": _OVERLAP.format("75 %"),
-    "bj_industry_52": _ARC.format("BJ-10 and X-02 (85 %)"),
-    "bj_same_legal_rep": _ARC.format("BJ-10, BJ-11 and X-02 (greyscale copy)"),
+    "bj_same_legal_rep": _ARC.format("BJ-10, BJ-11 and X-02 (greyscale copy: 79 % and 85 %)"),
     "bj_signed_before_2023": _OVERLAP.format("77 %"),
-    "bj_submitted_late": _ARC.format("BJ-10 and X-02 (69 %, log-ratio -2.7 against the -2.75 mismatch bound)"),
-    "sz_bank_payment_below_invoice": _ARC.format("X-02 (88 %)"),
+    "bj_submitted_late": _ARC.format("BJ-10 and X-02 (69 %: 衡模具制 faint and under the printed name)"),
     "sz_invoice_number_invalid": _ARC.format("X-02 (85 %)"),
 }
 

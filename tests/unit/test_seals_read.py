@@ -166,3 +166,40 @@ def test_fiscal_receipt_seal_is_not_a_tax_supervision_seal():
     texts = [SealText("arc", "政票据监制", 0.8), SealText("centre", "江苏省", 0.9), SealText("bottom", "财政部监制", 0.9)]
     seal = classify(_cand(SealShape.oval), texts)
     assert seal.type == SealType.other and seal.owner == "江苏省财政部监制"
+
+
+def _grey_copy(seal_grey: int, print_grey: int) -> np.ndarray:
+    """A greyscale copy of a seal: its ring and a faint stroke in ``seal_grey``, a line of print in ``print_grey``
+    across one of its strokes."""
+    import cv2
+
+    crop = np.full((160, 160), 245, np.uint8)
+    cv2.circle(crop, (80, 80), 66, seal_grey, 4)
+    cv2.line(crop, (40, 50), (120, 50), seal_grey, 4)  # a stroke of the seal
+    cv2.line(crop, (80, 30), (80, 70), 30, 1)  # a stroke of print crossing it
+    cv2.line(crop, (40, 110), (120, 110), min(250, seal_grey + 60), 4)  # the faint side of the impression
+    cv2.line(crop, (30, 130), (130, 130), print_grey, 2)  # a line of print on its own
+    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+
+
+def test_grey_copy_drops_black_print_and_makes_the_seals_grey_strokes_solid():
+    # was: a greyscale copy was read by its grey levels as they were, so the party's name printed across the seal was
+    # read as part of the arc (川达五金商贸 read as 川达藏贸 under 有限公) and faint strokes stayed light grey
+    from pipeline.seals.unwrap import ink_image
+
+    ink = ink_image(_grey_copy(seal_grey=130, print_grey=25), colour=False)
+    assert ink[130, 40] > 200 and ink[130, 120] > 200  # the print on its own is gone
+    assert ink[50, 60] < 100 and ink[50, 80] < 128  # the seal's stroke is solid, bridged where the print crossed it
+    assert ink[110, 80] < 128  # the faint stroke counts
+    assert ink[80, 14] < 100  # the ring
+    assert ink[90, 80] > 200  # paper
+
+
+def test_fax_or_equally_dark_seal_keeps_its_grey_levels():
+    from pipeline.seals.unwrap import grey_ink, ink_image
+
+    fax = _grey_copy(seal_grey=0, print_grey=0)
+    fax[fax < 128], fax[fax >= 128] = 0, 255
+    assert grey_ink(fax[..., 0]) is None  # no grey level between print and seal: nothing to split
+    ink = ink_image(fax, colour=False)
+    assert ink[130, 60] < 50 and ink[50, 60] < 50  # print and seal both stay
