@@ -113,6 +113,10 @@ class SealDetector:
                         out.append(cand)
             slices = [_slice_candidate(s, page_index, 1.0 / scale, (h, w))
                       for s in edge_slices(weight, px_mm, band, cfg)]
+            # a whole ring found where a slice would be is a whole seal near the edge (a supervision seal at the top
+            # of an e-invoice), not a slice: the slice's cut would have left only part of its ring
+            whole = [c for c in out if c.fit.support >= WHOLE_SUPPORT]
+            slices = [s for s in slices if not any(_within(s, c) for c in whole)]
             out = [c for c in out if not any(_within(c, s) for s in slices)] + slices
         kept: list[Candidate] = []
         for cand in sorted(out, key=lambda c: -c.fit.a * c.fit.b):
