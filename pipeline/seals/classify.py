@@ -171,6 +171,9 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         evidence.append("no colour")
     if owner:
         evidence.append(f"owner:{owner}")
+    for t in texts:  # the name as the recogniser's best path read it, when the lexicon decoding (names.py) mended it
+        if t.read is not None and t.role in ("arc", "grid"):
+            evidence.append(f"lexicon:{t.read}")
     conf = cand.confidence * (0.6 + 0.4 * tconf)
     return Seal(type=stype, shape=cand.shape, owner=owner, code=code, bbox=cand.bbox, page=cand.page,
                 confidence=round(min(1.0, conf), 3), type_confidence=round(tconf, 3),

@@ -14,8 +14,10 @@ the gap at the bottom), the seal is read once more with the name starting after 
 Square seals: the face inside the border is cut into columns (right to left) and each column into its characters (top
 to bottom, :func:`column_cells`), laid on one line; a number strip along the bottom is read on its own.
 
-The name (the arc, or a square seal's characters) is read with ``engine.lattices``: its text is the lattice's best path
-(:func:`pipeline.ocr.lattice.best_path`) and the lattice is kept for verifying a party's name later, so the name costs one recogniser pass.
+The name (the arc, or a square seal's characters) is read with ``engine.lattices``: its text is the lattice decoded with
+a prior on the fixed words of organisation names (:func:`pipeline.seals.names.decode`; without a supported lexicon
+word, the lattice's best path, :func:`pipeline.ocr.lattice.best_path`) and the lattice is kept for verifying a party's
+name later, so the name costs one recogniser pass.
 The other lines are read with ``engine.recognize``.
 """
 
@@ -31,6 +33,7 @@ from pipeline.ocr.base import OcrEngine, nfkc
 from pipeline.ocr.lattice import best_path
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
+from pipeline.seals.names import decode
 from pipeline.seals.unwrap import (column_cells, grid_strip, ink_image, name_columns, text_segments, unwrap_band,
                                    upright, widest_gap)
 from pipeline.types import SealShape
@@ -47,6 +50,7 @@ class SealText:
     text: str
     score: float
     lattice: tuple | None = None  # the name's arc only: the recogniser's top characters per step (ocr/lattice.py)
+    read: str | None = None  # the name: the lattice's best path, when the lexicon decoding (names.py) changed it
 
 
 class SealReader:
@@ -83,13 +87,19 @@ class SealReader:
             self.engine, "lattices") else {}
         rest = [i for i in range(len(lines)) if i not in lattices]
         results = dict(zip(rest, self.engine.recognize([lines[i][1] for i in rest]))) if rest else {}
-        results.update((i, best_path(lat)) for i, lat in lattices.items())
+        # the name's text: the lattice decoded with a prior on the fixed words of organisation names (regions,
+        # industry words, organisation forms, banks; names.py), which mends a character of those words the
+        # recogniser misread but also saw; the best path (what ``recognize`` reads) is kept when it differs
+        raw = {i: nfkc(best_path(lat)[0]).replace(" ", "") for i, lat in lattices.items()}
+        results.update((i, decode(lat)) for i, lat in lattices.items())
         out = []
         for i, (role, _) in enumerate(lines):
             text, score = results[i]
             text = nfkc(text).replace(" ", "")
             if text and score >= self.config.min_text_score:
-                out.append(SealText(role, text, round(float(score), 3), lattices.get(i)))
+                read = raw.get(i)
+                out.append(SealText(role, text, round(float(score), 3), lattices.get(i),
+                                    read if read is not None and read != text else None))
             elif role == "bottom":  # words under the centre that could not be read: the type is not known
                 out.append(SealText(role, "", round(float(score), 3)))
         return tuple(out)
