@@ -9,12 +9,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-# The dependencies first, in a layer of their own: a change to the source does not install them again.
+COPY pyproject.toml ./
+# The dependencies first, in a layer of their own: a change to the source or the README does not install them again.
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
         > /tmp/requirements.txt \
  && pip install --no-cache-dir -r /tmp/requirements.txt \
  && rm /tmp/requirements.txt
+COPY README.md ./
 COPY pipeline ./pipeline
 COPY models ./models
 # Fictional reference lists for the demo; mount the programme office's lists and point EVIDENCE_REFERENCE_DIR at them.
