@@ -507,10 +507,20 @@ def find_square(weight: np.ndarray, pts: np.ndarray, exclude: tuple[Fit, ...], b
             best = (float(score[j]), float(share[j]), float(cx[j]), float(cy[j]), float(c[j, 2]), a)
     if best is None or best[0] <= -1.0:
         return None
-    p = np.array(best[2:], np.float64)
+    start = Fit("rect", best[2], best[3], best[4], best[4], best[5], best[1], 1.0)
+    return refine_square(weight, start, best[0], band, exclude, min_side, max_side, min_share)
+
+
+def refine_square(weight: np.ndarray, fit: Fit, score: float, band: float, exclude: tuple[Fit, ...], min_side: float,
+                  max_side: float, min_share: float = 0.3, rounds: int = 3) -> tuple[Fit, float]:
+    """A square near ``fit`` (whose :func:`border_scores` is ``score``) moved to where its border sits best on the ink
+    of ``weight``: coordinate descent over centre, half side and angle (steps of 5 %, 5 %, 4 % of the half side and 2
+    degrees, halved each round), sides kept within [min_side, max_side], at least ``min_share`` of the border
+    counted (outside ``exclude``). Returns (fit, score); ``support`` of the fit holds the share counted."""
+    p = np.array([fit.cx, fit.cy, fit.a, fit.angle], np.float64)
     steps = np.array([0.05 * p[2], 0.05 * p[2], 0.04 * p[2], 2.0])
-    score, share = best[0], best[1]
-    for _ in range(3):
+    share = fit.support
+    for _ in range(rounds):
         for k in range(4):
             q = np.repeat(p[None, :], 5, axis=0)
             q[:, k] += np.arange(-2, 3) * steps[k]

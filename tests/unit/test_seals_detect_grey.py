@@ -1,0 +1,141 @@
+"""Seals on pages without colour (greyscale scans, faxes): squares found by their border, large rings, rings in QR
+codes. Drawn pages, no OCR weights."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.seals import SealConfig, SealDetector
+from pipeline.seals.detect import border_inked, grey_squares, half_size, square_starts
+from pipeline.seals.geometry import Fit, border_scores, refine_square
+from pipeline.types import SealShape
+from tests.unit.test_seals_detect import DPI, PX_MM, _iou, _stamp  # the same page scale and stamping
+
+RED = (40, 30, 205)  # BGR
+
+
+def page(h_mm: float = 297, w_mm: float = 210) -> np.ndarray:
+    img = np.full((int(h_mm * PX_MM), int(w_mm * PX_MM), 3), 245, np.uint8)
+    for y in range(300, 1500, 60):
+        cv2.putText(img, "THE PARTIES AGREE AS FOLLOWS 12345", (150, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    return img
+
+
+def grey(img: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+
+
+def _table(img, x_mm, y_mm, rows=4, cols=3, w_mm=30, h_mm=12):
+    """A printed table with thin rules and text in its cells (a signature block)."""
+    for r in range(rows):
+        for c in range(cols):
+            x0, y0 = int((x_mm + c * w_mm) * PX_MM), int((y_mm + r * h_mm) * PX_MM)
+            cv2.rectangle(img, (x0, y0), (x0 + int(w_mm * PX_MM), y0 + int(h_mm * PX_MM)), (30, 30, 30), 2)
+            cv2.putText(img, "NAME", (x0 + 15, y0 + int(8 * PX_MM)), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (30, 30, 30), 2)
+
+
+def test_name_seal_on_a_greyscale_page_is_found_by_its_border():
+    from scripts.synth.seals import SealSpec
+
+    img = page()
+    _table(img, 20, 200)
+    box = _stamp(img, SealSpec("legal_rep", "廖子涵", "square", rotation_deg=3.0, ink_strength=0.9, partial=0.0),
+                 150, 230, 2)
+    cands = SealDetector()(grey(img), 0, DPI)
+    assert len(cands) == 1, [(c.shape, c.bbox) for c in cands]
+    c = cands[0]
+    assert c.shape == SealShape.square and not c.colour and not c.cross_page
+    assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), box) >= 0.7, (c.bbox, box)
+    assert c.confidence <= SealConfig().grey_max_confidence
+
+
+def test_table_cells_text_and_empty_boxes_are_not_square_seals():
+    img = page()
+    _table(img, 20, 200)
+    for k, side in enumerate((14, 20, 26)):  # thick printed boxes with nothing inside (form fields)
+        x0, y0 = int((30 + 45 * k) * PX_MM), int(255 * PX_MM)
+        cv2.rectangle(img, (x0, y0), (x0 + int(side * PX_MM), y0 + int(side * PX_MM)), (20, 20, 20),
+                      int(1.3 * PX_MM))
+    assert SealDetector()(grey(img), 0, DPI) == []
+
+
+def test_a_qr_code_is_not_a_seal():
+    img = page()
+    rng = np.random.default_rng(5)
+    cells = rng.random((29, 29)) < 0.5
+    cells[:7, :7] = cells[:7, -7:] = cells[-7:, :7] = True  # finder corners
+    m = int(1.1 * PX_MM)  # a 32 mm code, as on the e-invoice where a ring was traced in one
+    x0, y0 = int(20 * PX_MM), int(200 * PX_MM)
+    for (i, j) in zip(*np.nonzero(cells)):
+        cv2.rectangle(img, (x0 + j * m, y0 + i * m), (x0 + (j + 1) * m - 1, y0 + (i + 1) * m - 1), (0, 0, 0), -1)
+    assert SealDetector()(grey(img), 0, DPI) == []
+
+
+def test_a_large_bank_ring_on_a_fax_page():
+    img = page()
+    img[:] = np.where(img < 128, 0, 255).astype(np.uint8)
+    c = (int(120 * PX_MM), int(220 * PX_MM))
+    r = int(29.5 * PX_MM)  # a 59 mm seal: beyond the main ring search
+    cv2.circle(img, c, r, (0, 0, 0), int(1.3 * PX_MM))
+    cv2.putText(img, "BANK", (c[0] - 90, c[1] + 15), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 5)
+    cands = SealDetector()(img, 0, DPI)
+    assert len(cands) == 1, [(x.shape, x.bbox) for x in cands]
+    assert cands[0].shape == SealShape.round and not cands[0].colour
+    assert abs(cands[0].bbox.width / PX_MM - 59) < 4 and abs(cands[0].bbox.center[0] - c[0]) < 3 * PX_MM
+
+
+def test_refine_square_moves_onto_the_border():
+    ink = np.zeros((200, 200), np.float32)
+    cv2.rectangle(ink, (60, 70), (130, 140), 1.0, 5)
+    start = Fit("rect", 98.0, 102.0, 35.0, 35.0, 0.0, 1.0, 1.0)  # where the box search would start, 1-3 px off
+    s0 = float(border_scores(ink, [98.0], [102.0], [35.0], 0.0, 5.0)[0][0])
+    sq, score = refine_square(ink, start, s0, 5.0, (), 40.0, 100.0)
+    assert score > s0 + 0.3 and score > 0.8
+    assert abs(sq.cx - 95.0) < 2.5 and abs(sq.cy - 105.0) < 2.5 and abs(sq.a - 37.5) < 2.5
+    inked, side = border_inked(ink, sq, 5.0)
+    assert inked >= 0.95 and side >= 0.9
+    half = ink.copy()
+    half[:, 96:] = 0  # the right half of the border gone: one side bare
+    assert border_inked(half, sq, 5.0)[1] < 0.5
+
+
+def test_square_starts_and_grey_squares_on_an_ink_map():
+    px_mm = 100 / 25.4
+    drawn = np.zeros((400, 400), np.uint8)
+    side = int(18 * px_mm)
+    cv2.rectangle(drawn, (150, 160), (150 + side, 160 + side), 1, int(1.3 * px_mm))
+    for y in (190, 222):  # two rows of characters, as in a 2x2 name seal
+        cv2.putText(drawn, "AB", (162, y), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 1, 6)
+    ink = drawn.astype(np.float32)
+    starts = square_starts(half_size(ink), px_mm, 12.0, 28.0, 0.45, 8)
+    assert starts and abs(starts[0].cx - (150 + side / 2)) < 6 and abs(starts[0].a - side / 2) < 6
+    found = grey_squares(ink, px_mm, max(2.0, 1.2 * px_mm), ())
+    assert len(found) == 1 and abs(found[0].a * 2 / px_mm - 18) < 1.5
+    empty = np.zeros_like(ink)
+    cv2.rectangle(empty, (150, 160), (150 + side, 160 + side), 1.0, int(1.3 * px_mm))
+    assert grey_squares(empty, px_mm, max(2.0, 1.2 * px_mm), ()) == []
+
+
+def test_cross_page_cap_on_a_greyscale_page_beside_the_text():
+    """The first cap of a cross-page seal on a greyscale copy, the body text ending 24 mm short of the edge: found
+    by the edge search on the dark pixels (before, only a slice whose whole ring was found was recognised)."""
+    from scripts.synth.seals import SealSpec, render_seal, stamp
+
+    img = np.full((int(297 * PX_MM), int(210 * PX_MM), 3), 245, np.uint8)
+    for y in range(300, 2000, 50):
+        cv2.putText(img, "THE PARTIES AGREE AS FOLLOWS", (int(40 * PX_MM), y), cv2.FONT_HERSHEY_SIMPLEX, 1.2,
+                    (20, 20, 20), 2)
+    x_end = int(186 * PX_MM)
+    img[:, x_end:] = 245  # the text stops 24 mm short of the right edge
+    spec = SealSpec("official", "北京市远泰机器人股份有限公司", "round", rotation_deg=12.0, ink_strength=0.9,
+                    partial=0.0)
+    rgba = render_seal(spec, DPI, np.random.default_rng(3)).copy()
+    w = rgba.shape[1]
+    rgba[:, : int(2 / 3 * w), 3] = 0  # the last third: the cap on the first page
+    out, box = stamp(img, rgba, (img.shape[1] - w / 2, 150 * PX_MM))
+    cands = SealDetector()(grey(out), 0, DPI)
+    assert len(cands) == 1, [(c.shape, c.bbox, c.cross_page) for c in cands]
+    c = cands[0]
+    assert c.cross_page and c.edge == "right" and not c.colour
+    assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), box) >= 0.6, (c.bbox, box)
