@@ -199,16 +199,24 @@ def _ends(text: str) -> tuple[int, ...]:
     return tuple(k for k in range(2, min(_MAX_WORD, len(text)) + 1) if text[-k:] in LEXICON)
 
 
+def _segmentation(text: str, bonus: float) -> tuple[list[float], list[int]]:
+    """Best lexicon score of every prefix of ``text`` (lexicon words ``bonus`` per character, free characters
+    nothing) and the length of the step that ends it (a word's length, or 1)."""
+    best, back = [0.0], [0]
+    for i in range(1, len(text) + 1):
+        s, b = best[i - 1], 1
+        for k in _ends(text[:i]):
+            if best[i - k] + bonus * k > s:
+                s, b = best[i - k] + bonus * k, k
+        best.append(s)
+        back.append(b)
+    return best, back
+
+
 def prior(text: str, bonus: float = WORD_BONUS) -> float:
     """The lexicon score of a text: the best segmentation into lexicon words (``bonus`` per character) and free
     characters (nothing)."""
-    best = [0.0]
-    for i in range(1, len(text) + 1):
-        s = best[i - 1]
-        for k in _ends(text[:i]):
-            s = max(s, best[i - k] + bonus * k)
-        best.append(s)
-    return best[-1]
+    return _segmentation(text, bonus)[0][-1]
 
 
 def _lse(a: float, b: float) -> float:
@@ -286,14 +294,7 @@ def _search(lattice: Lattice, bonus: float, min_prob: float, beam: int) -> str:
 
 def segment(text: str, bonus: float = WORD_BONUS) -> list[tuple[int, int]]:
     """The lexicon words of the text's best segmentation (:func:`prior`), as ``(start, end)`` spans."""
-    best, back = [0.0], [0]
-    for i in range(1, len(text) + 1):
-        s, b = best[i - 1], 1
-        for k in _ends(text[:i]):
-            if best[i - k] + bonus * k > s:
-                s, b = best[i - k] + bonus * k, k
-        best.append(s)
-        back.append(b)
+    back = _segmentation(text, bonus)[1]
     out, i = [], len(text)
     while i > 0:
         if back[i] > 1:
