@@ -225,15 +225,27 @@ def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarra
     wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the outline,
     less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does not).
     Points off the map count as no ink."""
+    inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, np.linspace(0, 2 * math.pi, n, endpoint=False))
+    return inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)
+
+
+# the ring's own width lies inside the outline (the outline is its outer edge); the paper round it just outside
+_RING_INSIDE = (0.25, 0.5, 0.75)
+_RING_OUTSIDE = (-0.8, -1.6)
+
+
+def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
+              t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ink summed over the offsets inside the outlines (``_RING_INSIDE`` x ``band``) and outside them, per outline
+    and direction ``t``: two (outlines, len(t)) float32 arrays."""
     h, w = weight.shape
-    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     th = math.radians(angle)
     cos_t, sin_t = np.cos(t)[None, :], np.sin(t)[None, :]
-    cx, cy, a, b = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, a, b))
+    cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1)[:, None] for v in (cx, cy, a, b))
 
-    def mean_ink(offsets) -> np.ndarray:
+    def summed(offsets) -> np.ndarray:
         # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline
-        d = np.asarray(offsets, np.float64)[:, None, None]
+        d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
         x, y = np.maximum(1.0, a[None] - d) * cos_t, np.maximum(1.0, b[None] - d) * sin_t
         px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
         xi, yi = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
@@ -241,13 +253,12 @@ def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarra
         np.minimum(np.maximum(xi, 0, out=xi), w - 1, out=xi)
         np.minimum(np.maximum(yi, 0, out=yi), h - 1, out=yi)
         ink = np.where(ok, weight[yi, xi], 0.0)
-        acc = np.zeros((cx.shape[0], n), np.float32)
+        acc = np.zeros((cx.shape[0], len(t)), np.float32)
         for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
             acc += ink[k]
-        return acc.mean(axis=1) / len(offsets)
+        return acc
 
-    # the ring's own width lies inside the outline (the outline is its outer edge)
-    return mean_ink((0.25 * band, 0.5 * band, 0.75 * band)) - 0.5 * mean_ink((-0.8 * band, -1.6 * band))
+    return summed(_RING_INSIDE), summed(_RING_OUTSIDE)
 
 
 def refine_circle(weight: np.ndarray, fit: Fit, band: float, max_aspect: float = 1.45,
@@ -610,20 +621,8 @@ def fit_circle(pts: np.ndarray, tol: float, rounds: int = 8, min_keep: float = 0
 
 
 def arc_scores(weight: np.ndarray, fit: Fit, band: float, n: int = 180) -> tuple[np.ndarray, np.ndarray]:
-    """Per direction of an ellipse outline: (points (n, 2) on the outline, :func:`ring_scores`' measure there: the
-    mean ink across the ring's width just inside the outline less half the ink just outside). For scoring only part
-    of a ring (the arcs of a cross-page slice that lie on the page strip holding it)."""
-    h, w = weight.shape
+    """Per direction of an ellipse outline: (points (n, 2) on the outline, :func:`ring_scores`' measure there). For
+    scoring only part of a ring (the arcs of a cross-page slice that lie on the page strip holding it)."""
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
-
-    def mean_ink(offsets) -> np.ndarray:
-        acc = np.zeros(n, np.float64)
-        for d in offsets:
-            pts = ellipse_points(fit.cx, fit.cy, max(1.0, fit.a - d), max(1.0, fit.b - d), fit.angle, t)
-            xi, yi = np.rint(pts[:, 0]).astype(np.int64), np.rint(pts[:, 1]).astype(np.int64)
-            ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-            acc += np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
-        return acc / len(offsets)
-
-    score = mean_ink((0.25 * band, 0.5 * band, 0.75 * band)) - 0.5 * mean_ink((-0.8 * band, -1.6 * band))
-    return ellipse_points(fit.cx, fit.cy, fit.a, fit.b, fit.angle, t), score
+    inner, outer = _ring_ink(weight, fit.cx, fit.cy, fit.a, fit.b, fit.angle, band, t)
+    return ellipse_points(fit.cx, fit.cy, fit.a, fit.b, fit.angle, t), inner[0] / 3 - 0.5 * (outer[0] / 2)
