@@ -80,8 +80,8 @@ class SealReader:
 
     def _recognise(self, lines: list[tuple[str, np.ndarray]]) -> tuple[SealText, ...]:
         # the name along the arc (and a square seal's characters) is read as a lattice, the recogniser's top
-        # characters per step, so that a party's name can be verified against it later; its text is the lattice's
-        # best path (what ``recognize`` returns for it), so the name costs one recogniser pass, not two
+        # characters per step, so that a party's name can be verified against it later; its text is decoded from
+        # that lattice (below), so the name costs one recogniser pass, not two
         named = [i for i, (role, _) in enumerate(lines) if role in NAMED]
         lattices = dict(zip(named, self.engine.lattices([lines[i][1] for i in named]))) if named and hasattr(
             self.engine, "lattices") else {}

@@ -270,11 +270,6 @@ def column_cells(column: np.ndarray, lo: int = 1, hi: int = 8) -> list[tuple[int
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def best_rows(column: np.ndarray, lo: int = 1, hi: int = 8) -> int:
-    """How many characters a column of a square seal holds (:func:`column_cells`)."""
-    return len(column_cells(column, lo, hi))
-
-
 CUT_SHIFT = 0.2  # a cut between two characters may move this share of a cell towards the lightest row
 CLEAN_SHARE = 0.75  # this share of a column's cuts must be clean (below CLEAN_CUT) for its row count to count
 CLEAN_CUT = 0.45  # a cut crossing less ink than this share of the column's median row lies between characters
