@@ -34,8 +34,8 @@ from pipeline.ocr.lattice import best_path
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
 from pipeline.seals.names import decode
-from pipeline.seals.unwrap import (column_cells, grid_strip, ink_image, name_columns, text_segments, unwrap_band,
-                                   upright, widest_gap)
+from pipeline.seals.square import square_lines
+from pipeline.seals.unwrap import ink_image, name_columns, text_segments, to_bgr, trim, unwrap_band, upright, widest_gap
 from pipeline.types import SealShape
 
 
@@ -131,26 +131,11 @@ def name_wraps_at(text: str) -> float | None:
     return best / len(text)
 
 
-def trim(grey: np.ndarray, pad: int = 4) -> np.ndarray:
-    """The part of a dark-on-white crop that holds ink, with ``pad`` pixels of paper round it."""
-    ink = grey < 200
-    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
-    if rows.size == 0:
-        return grey
-    y0, y1 = max(0, rows[0] - pad), min(grey.shape[0], rows[-1] + 1 + pad)
-    x0, x1 = max(0, cols[0] - pad), min(grey.shape[1], cols[-1] + 1 + pad)
-    return grey[y0:y1, x0:x1]
-
-
 def _stretch(strip: np.ndarray, factor: float) -> np.ndarray:
     """Widen an unrolled strip: names are condensed to fit the rim, and the recogniser reads wide glyphs better."""
     if abs(factor - 1.0) < 1e-3:
         return strip
     return cv2.resize(strip, (max(1, int(strip.shape[1] * factor)), strip.shape[0]), interpolation=cv2.INTER_LINEAR)
-
-
-def _to_bgr(grey: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
 
 
 OVAL_FLIP_GAP = 1.5  # radians: an oval is read upside down only when the gap opposite its name is at least this wide
@@ -187,7 +172,7 @@ def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float 
     ink = ink_image(image[y0:y1, x0:x1], cand.colour)
     cx, cy = f.cx - x0, f.cy - y0
     if cand.shape == SealShape.square:
-        lines, columns = _square_lines(ink, cx, cy, f.a, f.b, f.angle)
+        lines, columns = square_lines(ink, cx, cy, f.a, f.b, f.angle)
         return ReadPlan(lines, columns=columns)
     return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after)
 
@@ -249,13 +234,13 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if rot == 0.0 and abs(mid - 1.5 * math.pi) > 0.15:  # re-centre the name on the top
             half = (te - ts) / 2
             ts, te = 1.5 * math.pi - half, 1.5 * math.pi + half
-    out = [("arc", _to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))]
+    out = [("arc", to_bgr(_stretch(unwrap_band(ink, cx, cy, a, b, angle, ts, te, d0, d1), cfg.arc_stretch)))]
     # the rest of the rim, read the other way round (text along the bottom faces the centre)
     rest = unwrap_band(ink, cx, cy, a, b, angle, ts + 2 * math.pi + margin * per, te - margin * per, d0, d1,
                        bottom=True)
     for s0, e0 in text_segments(rest, min_gap=max(3, int(0.05 * n)), min_len=max(4, int(0.03 * n))):
         if e0 <= rest.shape[1]:
-            out.append(("arc_bottom", _to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
+            out.append(("arc_bottom", to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
     # upright copy for the horizontal lines: turn by the name's offset from the top
     turn = math.degrees(rot) + (angle if a != b else 0.0)
     size = int(2 * a + 4)
@@ -271,7 +256,7 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if role == "bottom" and not has_title:
             continue
         if band.size and (band < 128).mean() > 0.01:
-            out.append((role, _to_bgr(trim(band))))
+            out.append((role, to_bgr(trim(band))))
     return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
 
 
@@ -286,72 +271,3 @@ def ring_inner_edge(ink: np.ndarray, cx: float, cy: float, a: float, b: float, a
     low = np.nonzero(prof[peak:] < prof[peak] / 3)[0]
     edge = (peak + int(low[0])) if low.size else int(0.4 * len(prof))
     return max(0.0, edge * (0.3 * R) / len(prof) - 0.03 * R + 0.01 * R)
-
-
-def _square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
-                  angle: float) -> tuple[list[tuple[str, np.ndarray]], int | None]:
-    """A square seal's lines (its characters on one line, its number strip) and its number of columns."""
-    # the smallest turn that makes the sides axis-aligned; its sign is taken from the result (the frame's rows and
-    # columns of ink are sharpest when it is straight)
-    turn = ((angle + 45.0) % 90.0) - 45.0
-    half = max(a, b)
-    size = int(2.5 * half + 4)  # room for a frame the detector saw only in part
-    best = None
-    for t in {turn, -turn}:
-        cand = upright(ink, cx, cy, t, size)
-        dark = cand < 128
-        sharp = float(dark.mean(axis=0).var() + dark.mean(axis=1).var())
-        if best is None or sharp > best[0]:
-            best = (sharp, cand)
-    up = best[1]
-    x0, y0, x1, y1 = _frame(up, half)
-    border = 0.09 * max(x1 - x0, y1 - y0)  # the frame is ~9 % of the side
-    face = up[int(y0 + border):int(y1 - border), int(x0 + border):int(x1 - border)]
-    if face.size == 0:
-        return [], None
-    out = []
-    top = face
-    cols = _best_cols(face[: int(0.8 * face.shape[0]), :])  # above any number strip
-    g = _strip_row(face) if cols == 2 else None  # name seals carry a number strip; finance squares fill the face
-    if g is not None:
-        out.append(("strip", _to_bgr(trim(face[g:, :]))))
-        top = face[:g, :]
-    w = top.shape[1]
-    lo = 2 if cols == 2 else 3  # a name seal: two characters per column; three columns hold nine or more
-    rows = [column_cells(top[:, int(w * k / cols):int(w * (k + 1) / cols)], lo) for k in range(cols)][::-1]
-    out.append(("grid", _to_bgr(grid_strip(top, cols, rows))))
-    return out, cols
-
-
-def _frame(up: np.ndarray, half: float) -> tuple[float, float, float, float]:
-    """The square frame's outer box in an upright crop: the outermost rows and columns mostly inked, else the
-    detector's box."""
-    c = up.shape[0] / 2
-    dark = up < 128
-    rows = np.nonzero(dark.mean(axis=1) > 0.3)[0]
-    cols = np.nonzero(dark.mean(axis=0) > 0.3)[0]
-    if rows.size and cols.size:
-        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-        if min(y1 - y0, x1 - x0) >= 1.4 * half and max(y1 - y0, x1 - x0) <= 1.35 * min(y1 - y0, x1 - x0):
-            return float(x0), float(y0), float(x1), float(y1)
-    return c - half, c - half, c + half, c + half
-
-
-def _strip_row(face: np.ndarray) -> int | None:
-    """The row above a number strip along the bottom of a square seal (a light row between 70 and 92 % of the
-    face with ink below it), or None."""
-    prof = (face < 128).mean(axis=1)
-    h = len(prof)
-    if h < 12:
-        return None
-    lo, hi = int(0.7 * h), int(0.92 * h)
-    g = lo + int(np.argmin(prof[lo:hi]))
-    return g if prof[g] < 0.06 and prof[g:].mean() > 0.05 else None
-
-
-def _best_cols(face: np.ndarray) -> int:
-    prof = (face < 128).mean(axis=0)
-    w = len(prof)
-    cost2 = prof[int(w / 2) - 1:int(w / 2) + 2].mean()
-    cost3 = np.mean([prof[int(w * k / 3) - 1:int(w * k / 3) + 2].mean() for k in (1, 2)])
-    return 3 if cost3 < cost2 - 0.02 else 2

@@ -236,68 +236,16 @@ def upright(img: np.ndarray, cx: float, cy: float, angle: float, size: int) -> n
                           borderValue=255)
 
 
-def column_cells(column: np.ndarray, lo: int = 1, hi: int = 8) -> list[tuple[int, int]]:
-    """The characters of one column of a square seal, as (top, bottom) row ranges.
-
-    The column's inked extent is cut into ``r`` equal cells, each cut moved to the lightest row near it (within
-    :data:`CUT_SHIFT` of a cell). ``r`` is the most rows whose cuts (all but one in four: squeezed characters touch)
-    cross little ink: no more than the cleanest choice, or less than :data:`CLEAN_CUT` of the column's median row.
-    Six characters are cut cleanly at three rows too (every second gap), so taking the fewest clean rows, as before,
-    paired them up; more rows than there are characters cut through them."""
-    prof = (column < 128).mean(axis=1)
-    inked = np.nonzero(prof > 0.03)[0]
-    if inked.size < 2:
-        return [(0, len(prof))]
-    y0, y1 = int(inked[0]), int(inked[-1]) + 1
-    smooth = np.convolve(prof, np.ones(3) / 3, mode="same")
-    found: dict[int, tuple[list[float], list[int]]] = {}
-    for r in range(lo, hi + 1):
-        cell = (y1 - y0) / r
-        reach = max(1, int(CUT_SHIFT * cell))
-        cuts, costs = [y0], []
-        for k in range(1, r):
-            c = int(round(y0 + k * cell))
-            a, b = max(y0 + 1, c - reach), min(y1 - 1, c + reach + 1)
-            at = a + int(np.argmin(smooth[a:b])) if b > a else c
-            cuts.append(at)
-            costs.append(float(smooth[at]))
-        found[r] = (costs, cuts + [y1])
-    least = min((max(costs) for costs, _ in found.values() if costs), default=0.0)
-    clean = max(least, CLEAN_CUT * float(np.median(prof[y0:y1])))
-    ok = [r for r, (costs, _) in found.items() if sum(c <= clean for c in costs) >= CLEAN_SHARE * len(costs)]
-    r = max(ok) if ok else lo
-    cuts = found[r][1]
-    return list(zip(cuts[:-1], cuts[1:]))
+def trim(grey: np.ndarray, pad: int = 4) -> np.ndarray:
+    """The part of a dark-on-white crop that holds ink, with ``pad`` pixels of paper round it."""
+    ink = grey < 200
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if rows.size == 0:
+        return grey
+    y0, y1 = max(0, rows[0] - pad), min(grey.shape[0], rows[-1] + 1 + pad)
+    x0, x1 = max(0, cols[0] - pad), min(grey.shape[1], cols[-1] + 1 + pad)
+    return grey[y0:y1, x0:x1]
 
 
-CUT_SHIFT = 0.2  # a cut between two characters may move this share of a cell towards the lightest row
-CLEAN_SHARE = 0.75  # this share of a column's cuts must be clean (below CLEAN_CUT) for its row count to count
-CLEAN_CUT = 0.45  # a cut crossing less ink than this share of the column's median row lies between characters
-
-
-def grid_strip(face: np.ndarray, cols: int, rows: list, height: int = 48) -> np.ndarray:
-    """Characters of a square seal face read in traditional order (columns right to left, each top to bottom), laid
-    side by side on one line of ``height`` pixels with a small gap. ``rows``: per column from the right, its number
-    of equal rows or its (top, bottom) cells (:func:`column_cells`)."""
-    h, w = face.shape[:2]
-    cells = []
-    for c in range(cols):
-        x1 = int(round(w * (cols - c) / cols))
-        x0 = int(round(w * (cols - c - 1) / cols))
-        r = rows[c]
-        spans = r if isinstance(r, list) else [(int(round(h * k / r)), int(round(h * (k + 1) / r))) for k in range(r)]
-        for y0, y1 in spans:
-            cell = face[y0:y1, x0:x1]
-            if cell.size == 0 or (cell < 128).mean() < 0.02:
-                continue
-            ch, cw = cell.shape[:2]
-            if ch < cw:  # characters squeezed to fit a long column (a finance square's name): back to square
-                sq = cell
-            else:
-                sq = np.full((ch, ch), 255, np.uint8)
-                sq[:, (ch - cw) // 2:(ch - cw) // 2 + cw] = cell
-            cells.append(cv2.resize(sq, (height, height), interpolation=cv2.INTER_AREA))
-            cells.append(np.full((height, height // 6), 255, np.uint8))
-    if not cells:
-        return np.full((height, height), 255, np.uint8)
-    return np.concatenate(cells, axis=1)
+def to_bgr(grey: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)

@@ -10,7 +10,7 @@ from pipeline.seals import Candidate, SealConfig, SealText, classify
 from pipeline.seals.geometry import Fit
 from pipeline.ocr.lattice import best_path
 from pipeline.seals.read import SealReader
-from pipeline.seals.unwrap import column_cells, grid_strip
+from pipeline.seals.square import column_cells, grid_strip
 from pipeline.types import BBox, SealShape, SealType
 
 

@@ -1,0 +1,151 @@
+"""Reading a square seal: the face inside its border cut into columns (right to left) and each column into its
+characters (top to bottom), laid on one line for a line recogniser; a number strip along the bottom read on its own.
+
+- :func:`square_lines`: a square seal's lines (its characters on one line, its number strip) and its number of columns
+  (two: a personal name seal's 2x2 face; three: a finance or contract square's long name).
+- :func:`column_cells`: the characters of one column (row ranges).
+- :func:`grid_strip`: the characters (columns right to left, top to bottom) laid out on one line.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from pipeline.seals.unwrap import to_bgr, trim, upright
+
+
+def square_lines(ink: np.ndarray, cx: float, cy: float, a: float, b: float,
+                  angle: float) -> tuple[list[tuple[str, np.ndarray]], int | None]:
+    """A square seal's lines (its characters on one line, its number strip) and its number of columns."""
+    # the smallest turn that makes the sides axis-aligned; its sign is taken from the result (the frame's rows and
+    # columns of ink are sharpest when it is straight)
+    turn = ((angle + 45.0) % 90.0) - 45.0
+    half = max(a, b)
+    size = int(2.5 * half + 4)  # room for a frame the detector saw only in part
+    best = None
+    for t in {turn, -turn}:
+        cand = upright(ink, cx, cy, t, size)
+        dark = cand < 128
+        sharp = float(dark.mean(axis=0).var() + dark.mean(axis=1).var())
+        if best is None or sharp > best[0]:
+            best = (sharp, cand)
+    up = best[1]
+    x0, y0, x1, y1 = _frame(up, half)
+    border = 0.09 * max(x1 - x0, y1 - y0)  # the frame is ~9 % of the side
+    face = up[int(y0 + border):int(y1 - border), int(x0 + border):int(x1 - border)]
+    if face.size == 0:
+        return [], None
+    out = []
+    top = face
+    cols = _best_cols(face[: int(0.8 * face.shape[0]), :])  # above any number strip
+    g = _strip_row(face) if cols == 2 else None  # name seals carry a number strip; finance squares fill the face
+    if g is not None:
+        out.append(("strip", to_bgr(trim(face[g:, :]))))
+        top = face[:g, :]
+    w = top.shape[1]
+    lo = 2 if cols == 2 else 3  # a name seal: two characters per column; three columns hold nine or more
+    rows = [column_cells(top[:, int(w * k / cols):int(w * (k + 1) / cols)], lo) for k in range(cols)][::-1]
+    out.append(("grid", to_bgr(grid_strip(top, cols, rows))))
+    return out, cols
+
+
+def _frame(up: np.ndarray, half: float) -> tuple[float, float, float, float]:
+    """The square frame's outer box in an upright crop: the outermost rows and columns mostly inked, else the
+    detector's box."""
+    c = up.shape[0] / 2
+    dark = up < 128
+    rows = np.nonzero(dark.mean(axis=1) > 0.3)[0]
+    cols = np.nonzero(dark.mean(axis=0) > 0.3)[0]
+    if rows.size and cols.size:
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        if min(y1 - y0, x1 - x0) >= 1.4 * half and max(y1 - y0, x1 - x0) <= 1.35 * min(y1 - y0, x1 - x0):
+            return float(x0), float(y0), float(x1), float(y1)
+    return c - half, c - half, c + half, c + half
+
+
+def _strip_row(face: np.ndarray) -> int | None:
+    """The row above a number strip along the bottom of a square seal (a light row between 70 and 92 % of the
+    face with ink below it), or None."""
+    prof = (face < 128).mean(axis=1)
+    h = len(prof)
+    if h < 12:
+        return None
+    lo, hi = int(0.7 * h), int(0.92 * h)
+    g = lo + int(np.argmin(prof[lo:hi]))
+    return g if prof[g] < 0.06 and prof[g:].mean() > 0.05 else None
+
+
+def _best_cols(face: np.ndarray) -> int:
+    prof = (face < 128).mean(axis=0)
+    w = len(prof)
+    cost2 = prof[int(w / 2) - 1:int(w / 2) + 2].mean()
+    cost3 = np.mean([prof[int(w * k / 3) - 1:int(w * k / 3) + 2].mean() for k in (1, 2)])
+    return 3 if cost3 < cost2 - 0.02 else 2
+
+
+def column_cells(column: np.ndarray, lo: int = 1, hi: int = 8) -> list[tuple[int, int]]:
+    """The characters of one column of a square seal, as (top, bottom) row ranges.
+
+    The column's inked extent is cut into ``r`` equal cells, each cut moved to the lightest row near it (within
+    :data:`CUT_SHIFT` of a cell). ``r`` is the most rows whose cuts (all but one in four: squeezed characters touch)
+    cross little ink: no more than the cleanest choice, or less than :data:`CLEAN_CUT` of the column's median row.
+    Six characters are cut cleanly at three rows too (every second gap), so taking the fewest clean rows, as before,
+    paired them up; more rows than there are characters cut through them."""
+    prof = (column < 128).mean(axis=1)
+    inked = np.nonzero(prof > 0.03)[0]
+    if inked.size < 2:
+        return [(0, len(prof))]
+    y0, y1 = int(inked[0]), int(inked[-1]) + 1
+    smooth = np.convolve(prof, np.ones(3) / 3, mode="same")
+    found: dict[int, tuple[list[float], list[int]]] = {}
+    for r in range(lo, hi + 1):
+        cell = (y1 - y0) / r
+        reach = max(1, int(CUT_SHIFT * cell))
+        cuts, costs = [y0], []
+        for k in range(1, r):
+            c = int(round(y0 + k * cell))
+            a, b = max(y0 + 1, c - reach), min(y1 - 1, c + reach + 1)
+            at = a + int(np.argmin(smooth[a:b])) if b > a else c
+            cuts.append(at)
+            costs.append(float(smooth[at]))
+        found[r] = (costs, cuts + [y1])
+    least = min((max(costs) for costs, _ in found.values() if costs), default=0.0)
+    clean = max(least, CLEAN_CUT * float(np.median(prof[y0:y1])))
+    ok = [r for r, (costs, _) in found.items() if sum(c <= clean for c in costs) >= CLEAN_SHARE * len(costs)]
+    r = max(ok) if ok else lo
+    cuts = found[r][1]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+CUT_SHIFT = 0.2  # a cut between two characters may move this share of a cell towards the lightest row
+CLEAN_SHARE = 0.75  # this share of a column's cuts must be clean (below CLEAN_CUT) for its row count to count
+CLEAN_CUT = 0.45  # a cut crossing less ink than this share of the column's median row lies between characters
+
+
+def grid_strip(face: np.ndarray, cols: int, rows: list, height: int = 48) -> np.ndarray:
+    """Characters of a square seal face read in traditional order (columns right to left, each top to bottom), laid
+    side by side on one line of ``height`` pixels with a small gap. ``rows``: per column from the right, its number
+    of equal rows or its (top, bottom) cells (:func:`column_cells`)."""
+    h, w = face.shape[:2]
+    cells = []
+    for c in range(cols):
+        x1 = int(round(w * (cols - c) / cols))
+        x0 = int(round(w * (cols - c - 1) / cols))
+        r = rows[c]
+        spans = r if isinstance(r, list) else [(int(round(h * k / r)), int(round(h * (k + 1) / r))) for k in range(r)]
+        for y0, y1 in spans:
+            cell = face[y0:y1, x0:x1]
+            if cell.size == 0 or (cell < 128).mean() < 0.02:
+                continue
+            ch, cw = cell.shape[:2]
+            if ch < cw:  # characters squeezed to fit a long column (a finance square's name): back to square
+                sq = cell
+            else:
+                sq = np.full((ch, ch), 255, np.uint8)
+                sq[:, (ch - cw) // 2:(ch - cw) // 2 + cw] = cell
+            cells.append(cv2.resize(sq, (height, height), interpolation=cv2.INTER_AREA))
+            cells.append(np.full((height, height // 6), 255, np.uint8))
+    if not cells:
+        return np.full((height, height), 255, np.uint8)
+    return np.concatenate(cells, axis=1)
