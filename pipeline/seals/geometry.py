@@ -626,3 +626,25 @@ def arc_scores(weight: np.ndarray, fit: Fit, band: float, n: int = 180) -> tuple
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     inner, outer = _ring_ink(weight, fit.cx, fit.cy, fit.a, fit.b, fit.angle, band, t)
     return ellipse_points(fit.cx, fit.cy, fit.a, fit.b, fit.angle, t), inner[0] / 3 - 0.5 * (outer[0] / 2)
+
+
+def longest_arc(weight: np.ndarray, fit: Fit, band: float, min_score: float = 0.3, gap: int = 2,
+                n: int = 180) -> float:
+    """The longest stretch of an ellipse outline inked without a break, as a share of its ``n`` directions: a
+    direction is inked when :func:`arc_scores` there reaches ``min_score``; misses of up to ``gap`` directions in a
+    row (a stroke of print crossing the ring, a speck lost by a fax threshold) do not break it. A seal's ring is one
+    continuous curve, so even a partial impression keeps a long unbroken arc; a circle traced through print crosses
+    ink in short pieces."""
+    _, score = arc_scores(weight, fit, band, n)
+    ok = score >= min_score
+    if ok.all() or not ok.any():
+        return float(ok.all())
+    ok = np.roll(ok, -int(np.argmin(ok)))  # start at a miss, so no run wraps round the end...
+    edges = np.flatnonzero(np.diff(np.r_[0, np.r_[ok, ok].astype(np.int8), 0]))  # ...and go round twice for the join
+    starts, ends = edges[::2], edges[1::2]
+    best, run_start = 0, starts[0]
+    for k in range(len(starts)):
+        if k and starts[k] - ends[k - 1] > gap:
+            run_start = starts[k]
+        best = max(best, int(ends[k] - run_start))
+    return min(1.0, best / n)
