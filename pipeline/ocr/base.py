@@ -49,7 +49,7 @@ class OcrEngine(Protocol):
         """Recognise already-cropped, horizontal single-line images (used to read seal text)."""
         ...
 
-    # Optional: engines with a CTC recogniser also offer ``lattices(crops, k=5) -> list[Lattice]``
+    # Optional: engines with a CTC recogniser also offer ``lattices(crops, k=5, min_prob=0.002) -> list[Lattice]``
     # (pipeline.ocr.lattice), used to verify a candidate text (a party's name) against a seal's arc.
 
 

@@ -44,6 +44,20 @@ def from_probs(probs: np.ndarray, charset: Sequence[str], k: int = 5, min_prob: 
     return tuple(steps)
 
 
+def narrowed(lattice: Lattice, k: int = 5, min_prob: float = 0.002) -> Lattice:
+    """A lattice cut to its top ``k`` characters of at least ``min_prob`` per step, as :func:`from_probs` would have
+    stored it with those bounds (steps left without characters are merged with the bare blanks after them): a wide
+    lattice is read once, decoded (names.py) and stored narrow."""
+    steps: list[Step] = []
+    for blank, top in lattice:
+        if blank >= BLANK_STEP and not top:
+            if not steps or steps[-1][1]:
+                steps.append((1.0, ()))
+            continue
+        steps.append((blank, tuple((ch, p) for ch, p in top[:k] if p >= min_prob)))
+    return tuple(steps)
+
+
 def best_path(lattice: Lattice) -> tuple[str, float]:
     """Greedy CTC decoding of a lattice: per step the blank or the top character, repeats merged; the score is the
     mean probability of the emitted characters (as ``recognize`` scores a line)."""

@@ -163,9 +163,10 @@ class RapidOcrEngine:
         first = Pass(REC_HEIGHT, 1.0, self.tuning.width_scale)
         return self._read([as_bgr(c) for c in crops], first, first.reread(REC_HEIGHT))
 
-    def lattices(self, crops: Sequence[np.ndarray], k: int = 5) -> list[Lattice]:
-        """Top-``k`` CTC lattices of single-line crops read at full height, in one recogniser pass: what a candidate
-        text is verified against later (:func:`pipeline.ocr.lattice.spot`), e.g. a party's name against a seal's arc."""
+    def lattices(self, crops: Sequence[np.ndarray], k: int = 5, min_prob: float = 0.002) -> list[Lattice]:
+        """Top-``k`` CTC lattices (characters of at least ``min_prob`` per step) of single-line crops read at full
+        height, in one recogniser pass: what a candidate text is verified against later
+        (:func:`pipeline.ocr.lattice.spot`), e.g. a party's name against a seal's arc."""
         crops = [as_bgr(c) for c in crops]
         out: list[Lattice] = [()] * len(crops)
         ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
@@ -174,7 +175,7 @@ class RapidOcrEngine:
                             width_scale=self.tuning.width_scale)
             preds = self._rec.run(None, {"x": blob})[0]
             for i, p in zip(batch, preds):
-                out[i] = from_probs(p, self._charset, k)
+                out[i] = from_probs(p, self._charset, k, min_prob)
         return out
 
     # -- steps

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from pipeline.ocr.base import OcrEngine, nfkc
-from pipeline.ocr.lattice import best_path
+from pipeline.ocr.lattice import best_path, narrowed
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
 from pipeline.seals.names import decode
@@ -83,15 +83,18 @@ class SealReader:
         # characters per step, so that a party's name can be verified against it later; its text is decoded from
         # that lattice (below), so the name costs one recogniser pass, not two
         named = [i for i, (role, _) in enumerate(lines) if role in NAMED]
-        lattices = dict(zip(named, self.engine.lattices([lines[i][1] for i in named]))) if named and hasattr(
+        wide = dict(zip(named, self.engine.lattices([lines[i][1] for i in named], k=DECODE_K,
+                                                    min_prob=DECODE_MIN))) if named and hasattr(
             self.engine, "lattices") else {}
-        rest = [i for i in range(len(lines)) if i not in lattices]
+        rest = [i for i in range(len(lines)) if i not in wide]
         results = dict(zip(rest, self.engine.recognize([lines[i][1] for i in rest]))) if rest else {}
         # the name's text: the lattice decoded with a prior on the fixed words of organisation names (regions,
         # industry words, organisation forms, banks; names.py), which mends a character of those words the
         # recogniser misread but also saw; the best path (what ``recognize`` reads) is kept when it differs
-        raw = {i: nfkc(best_path(lat)[0]).replace(" ", "") for i, lat in lattices.items()}
-        results.update((i, decode(lat)) for i, lat in lattices.items())
+        raw = {i: nfkc(best_path(lat)[0]).replace(" ", "") for i, lat in wide.items()}
+        results.update((i, decode(lat)) for i, lat in wide.items())
+        # the lattice kept (for verifying a party's name, in the report) is the usual top 5 of >= 0.002 per step
+        lattices = {i: narrowed(lat) for i, lat in wide.items()}
         out = []
         for i, (role, _) in enumerate(lines):
             text, score = results[i]
@@ -106,6 +109,12 @@ class SealReader:
 
 
 NAMED = ("arc", "grid")  # the roles whose reading is kept as a lattice (the owner's name)
+# The name is decoded (names.py) from a wider lattice than the one kept: its top 20 characters of >= 0.001 per step,
+# so that a lexicon word's character the recogniser ranked 6th-20th can mend it (北震市 -> 北京市: 京 ranked 12th at
+# 0.0056). Measured with names.MIN_PROB 0.005: owner exact +2 of 109 development seals, +4 of 414 scenario seals,
+# none of 86 held-out seals changed, no owner read right before read wrong after.
+DECODE_K = 20
+DECODE_MIN = 0.001
 
 
 # the last word of an organisation's name along the rim; text read after it means the name was unrolled from the

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.ocr.lattice import best_path
+from pipeline.ocr.lattice import best_path, from_probs, narrowed
 from pipeline.seals import Candidate, SealConfig, SealText, classify
 from pipeline.seals.geometry import Fit
-from pipeline.seals.names import LEXICON, anchored, decode, prior
+from pipeline.seals.names import LEXICON, MIN_PROB, anchored, decode, prior
 from pipeline.seals.read import SealReader
 from pipeline.types import BBox, SealShape
 
@@ -54,8 +54,8 @@ def test_character_of_a_word_missing_from_the_best_path_is_added_where_the_latti
 
 
 def test_character_the_lattice_gives_almost_no_probability_is_never_invented():
-    # 京 at 0.005 (below MIN_PROB): 北震市 stays as read
-    lat = lattice("北", (("震", 0.9), ("京", 0.005)), "市", "瑞", "辰", "有", "限", "公", "司")
+    # 京 below MIN_PROB: 北震市 stays as read
+    lat = lattice("北", (("震", 0.9), ("京", round(0.6 * MIN_PROB, 4))), "市", "瑞", "辰", "有", "限", "公", "司")
     assert decode(lat)[0] == "北震市瑞辰有限公司"
     # and nothing is inserted where the lattice proposes nothing: 有公司 is not made 有限公司
     lat = lattice("川", "瑞", "有", "公", "司")
@@ -118,7 +118,8 @@ class _Engine:
     def recognize(self, crops):
         return [("", 0.0)] * len(crops)
 
-    def lattices(self, crops, k=5):
+    def lattices(self, crops, k=5, min_prob=0.002):
+        self.asked = (k, min_prob)
         return [self.lat] * len(crops)
 
 
@@ -132,3 +133,27 @@ def test_reader_decodes_the_arc_with_the_lexicon_and_keeps_the_best_path_and_lat
     lat = lattice("北", "京", "市", "瑞", "辰", "有", "限", "公", "司")
     arc = next(t for t in SealReader(_Engine(lat), SealConfig())._recognise([("arc", blank)]) if t.role == "arc")
     assert arc.text == "北京市瑞辰有限公司" and arc.read is None
+
+
+def test_reader_decodes_from_a_wide_lattice_and_keeps_the_usual_narrow_one():
+    # 北震市: 京 ranked 7th at 0.006, outside the top 5 the report keeps, inside the 20 the name is decoded from
+    others = tuple((ch, 0.01) for ch in "霞雷需零露")
+    wide = lattice("北", (("震", 0.9),) + others + (("京", 0.006),), "市", "瑞", "辰", "有", "限", "公", "司")
+    engine = _Engine(wide)
+    blank = np.full((40, 120, 3), 255, np.uint8)
+    arc = next(t for t in SealReader(engine, SealConfig())._recognise([("arc", blank)]) if t.role == "arc")
+    assert engine.asked[0] > 5 and engine.asked[1] < 0.002
+    assert arc.text == "北京市瑞辰有限公司" and arc.read == "北震市瑞辰有限公司"
+    assert arc.lattice == narrowed(wide) and all(ch != "京" for _, top in arc.lattice for ch, _ in top)
+
+
+def test_narrowed_lattice_is_what_the_recogniser_would_have_stored_narrow():
+    rng = np.random.default_rng(5)
+    charset = [""] + [chr(0x4E00 + i) for i in range(60)]
+    logits = rng.normal(0.0, 2.5, (80, len(charset)))
+    logits[::3, 0] += 9.0  # blank-dominated steps, some of them bare
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    probs[np.abs(probs - 0.002) < 1e-4] = 0.0025  # stored probabilities are rounded to 4 places: none at the bound
+    wide = from_probs(probs, charset, 20, 0.001)
+    assert narrowed(wide) == from_probs(probs, charset, 5, 0.002)
+    assert narrowed(wide) != wide
