@@ -40,6 +40,8 @@ TYPE_FRAGMENTS: tuple[tuple[str, SealType], ...] = (
 )
 # a bank's name; 支行 / 分行 also when the name was unrolled from the wrong place (份有限公司北京海淀支行中国工)
 BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业|支行|分行")
+# a company's organisation form (有限公司, 股份有限, 有限责任), possibly read without its end
+COMPANY = re.compile(r"公司$|有限")
 CODE = re.compile(r"[0-9A-Z]{10,20}")
 _NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
 STAGE = "seals"
@@ -135,6 +137,16 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif cand.shape == SealShape.oval and "电子" in centre_text:
         stype, tconf = SealType.bank, 0.6
         evidence.append("words:电子(回单)")
+    elif cand.shape == SealShape.oval and _bureau_line(by_role):
+        # a line across the middle ending in 局 (湖北省税务局 read as 湖生者悦写局 on a fax): the provincial bureau
+        # under 国家税务总局 on a supervision seal whose title along the top was not read
+        stype, tconf = SealType.supervision, 0.5
+        evidence.append("bureau line (...局)")
+    elif cand.shape == SealShape.oval and "专用" in centre_text:
+        # a title across the middle (电子回单专用章, 业务专用章 read as 专用章, 专用意): a bank's seal, whose name along
+        # the top was not read; an invoice seal has its tax id in the middle and its title below it
+        stype, tconf = SealType.bank, 0.5
+        evidence.append("title in the centre")
     elif cand.shape == SealShape.round and _title_unread(by_role):
         # words under the centre that are not (or not legibly) type words: it may be a finance or contract seal
         stype, tconf = SealType.official, 0.45
@@ -147,6 +159,11 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         # a company name and nothing else on a nearly round outline: a round seal fitted badly (partial, cropped)
         stype, tconf = SealType.official, 0.5
         evidence.append("company name only, nearly round")
+    elif cand.shape == SealShape.oval and arc is not None and COMPANY.search(clean_name(arc.text)):
+        # a company's name on an oval and no bank name: the oval seal a company carries is its invoice seal
+        # (发票专用章), whose tax id and title were not read (象信息技术有限公司 over 1m章; 1每各科技股份有限 on a fax)
+        stype, tconf = SealType.invoice, 0.5
+        evidence.append("company name on an oval")
     elif cand.shape == SealShape.oval and arc is not None:
         stype, tconf = SealType.other, 0.5
 
@@ -212,6 +229,12 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
 
 
 _TITLE_CHARS = set("全国统一发票监制章")
+_BUREAU_LINE = re.compile(r"[\u4e00-\u9fff]{3,}局$")
+
+
+def _bureau_line(by_role: dict[str, list[SealText]]) -> bool:
+    """A line across the middle or below it of four or more characters ending in 局 (a tax bureau's name)."""
+    return any(_BUREAU_LINE.search(clean_name(t.text)) for role in ("centre", "bottom") for t in by_role.get(role, []))
 
 
 def _title_pieces(text: str) -> bool:
