@@ -44,6 +44,11 @@ BANK_NAME = re.compile(r"银行|行股份有限|信用社|农商行|农村商业
 COMPANY = re.compile(r"公司$|有限")
 CODE = re.compile(r"[0-9A-Z]{10,20}")
 _NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
+# An organisation's registered name is written in Chinese characters: no Latin letters, no Arabic numerals
+# (企业名称登记管理规定). Read at the ends of a name along the rim they are the serial number or the tax id running
+# into it (101成都网证互联网信服务有限公司61000 on a real invoice seal) and are not the owner's.
+_LATIN_ENDS = re.compile(r"^[0-9A-Za-z]+|[0-9A-Za-z]+$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 STAGE = "seals"
 GREY_TYPE_CONFIDENCE = 0.5  # a seal found on a page without colour: its type is never more certain than this
 
@@ -173,6 +178,7 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         owner = clean_name(arc.text)
         for word, _ in TYPE_WORDS:
             owner = owner.replace(word, "")
+        owner = _LATIN_ENDS.sub("", owner) if _CJK.search(owner) else owner
         owner = owner or None
         oconf = arc.score if owner else 0.0
         if stype == SealType.bank and owner is None:

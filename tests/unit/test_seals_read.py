@@ -275,6 +275,20 @@ def test_company_name_on_an_oval_is_an_invoice_seal():
     assert classify(_cand(SealShape.oval), [SealText("arc", "省发票服务平", 0.8)]).type == SealType.other
 
 
+def test_serial_digits_read_into_the_ends_of_a_name_are_not_the_owners():
+    # a registered name has no Latin letters or Arabic numerals: at the ends of the rim's text they are the serial
+    # (a real invoice seal read as 101成都网证互联网信服务有限公司61000)
+    oval = Candidate(page=0, shape=SealShape.oval, fit=Fit("ellipse", 50, 50, 48, 34, 0, 0.9, 0.78),
+                     bbox=BBox(x0=2, y0=16, x1=98, y1=84), confidence=0.9, colour=True)
+    texts = [SealText("arc", "101成都网证互联网信息服务有限公司61000", 0.8),
+             SealText("centre", "91510100MA61T6NU56", 0.9), SealText("bottom", "发票专用章", 0.9)]
+    seal = classify(oval, texts)
+    assert seal.type == SealType.invoice and seal.owner == "成都网证互联网信息服务有限公司"
+    # inside the name, and where nothing Chinese was read, the text stays as read
+    assert classify(_cand(), [SealText("arc", "北京市A瑞辰有限公司", 0.8)]).owner == "北京市A瑞辰有限公司"
+    assert classify(_cand(), [SealText("arc", "ABC", 0.8)]).owner == "ABC"
+
+
 def _grey_copy(seal_grey: int, print_grey: int) -> np.ndarray:
     """A greyscale copy of a seal: its ring and a faint stroke in ``seal_grey``, a line of print in ``print_grey``
     across one of its strokes."""
