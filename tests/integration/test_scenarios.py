@@ -18,8 +18,7 @@ _OVERLAP = ("the contract's 公章 is now separated from the legal representativ
 _ARC = ("acceptance certificate scan/photo: the seal owner's arc is misread beyond verification (less than 90 % of "
         "the party's name seen on the arc, no other name read there): {} review")
 KNOWN: dict[str, str] = {
-    "bj_clean": _ARC.format("BJ-10 and X-02 (C2, photo: 69 % and 77 %)"),
-    "bj_finance_seal_acceptance": _OVERLAP.format("75 %"),
+    "bj_clean": _ARC.format("BJ-10 and X-02 (C2, photo: 62 % and 77 %)"),
     "bj_same_legal_rep": _ARC.format("BJ-10, BJ-11 and X-02 (greyscale copy: 79 % and 85 %)"),
     "bj_signed_before_2023": _OVERLAP.format("77 %"),
     "bj_submitted_late": _ARC.format("BJ-10 and X-02 (69 %: 衡模具制 faint and under the printed name)"),
