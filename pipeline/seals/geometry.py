@@ -549,9 +549,15 @@ def refine_square(weight: np.ndarray, fit: Fit, score: float, band: float, exclu
     return Fit("rect", float(p[0]), float(p[1]), float(p[2]), float(p[2]), float(p[3]), share, 1.0), score
 
 
+# find_square also anchors the square at the leftover's edge nearest the other seal (see _square_offsets).
+SQUARE_NEAR_ANCHOR = True
+
+
 def _square_offsets(lo: float, hi: float, side: float, ref: float) -> list[float]:
-    """Centres along one axis of a square of ``side`` holding the leftover ink [lo, hi]: the middle, or anchored at
-    the edge away from the other seal's centre ``ref`` (the rest of the square hidden under it)."""
+    """Centres along one axis of a square of ``side`` holding the leftover ink [lo, hi]: the middle, anchored at the
+    edge away from the other seal's centre ``ref`` (the rest of the square hidden under it), or anchored at the edge
+    nearest it (a square beside the other seal whose far side is too faint for the mask: a pale name seal on a
+    scanned contract)."""
     if hi - lo >= 0.9 * side:
         return [(lo + hi) / 2]
     out = [(lo + hi) / 2]
@@ -559,6 +565,8 @@ def _square_offsets(lo: float, hi: float, side: float, ref: float) -> list[float
         out.append(hi - side / 2)
     if ref >= (lo + hi) / 2:
         out.append(lo + side / 2)
+    if SQUARE_NEAR_ANCHOR:
+        out.append(lo + side / 2 if ref <= (lo + hi) / 2 else hi - side / 2)
     return out
 
 

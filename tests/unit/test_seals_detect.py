@@ -382,3 +382,90 @@ def test_square_seal_border_is_not_taken_for_form_rules():
         cv2.rectangle(img, (cx - 8, y0 + 25), (cx + 8, y0 + s - 25), RED, 3)
     cands = SealDetector()(img, 0, DPI * 2 / 3)
     assert [c.shape for c in cands] == [SealShape.square]
+
+
+def test_small_whole_oval_read_at_an_assumed_dpi():
+    # an invoice captured at about 100 dpi, read at the 200 dpi assumed for images without one: its 30 x 20 mm
+    # supervision oval looks 14 x 10 mm, under the 11 mm a seal needs; a whole, clean ring is still a seal, while red
+    # characters and a broken ring of the same size are not
+    img = page(h_mm=70, w_mm=120)
+    for y in range(int(20 * PX_MM), int(65 * PX_MM), int(6 * PX_MM)):
+        cv2.putText(img, "ITEM 12.00 SERVICE FEE", (int(5 * PX_MM), y), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (20, 20, 20), 1)
+    c, a, b = (int(60 * PX_MM), int(8 * PX_MM)), 7.2 * PX_MM, 4.8 * PX_MM
+    cv2.ellipse(img, c, (int(a), int(b)), 0, 0, 360, RED, int(0.5 * PX_MM))
+    for k in range(7):
+        t = math.radians(200 + k * 20)
+        cv2.circle(img, (int(c[0] + 0.7 * a * math.cos(t)), int(c[1] + 0.7 * b * math.sin(t))), 3, RED, -1)
+    cv2.putText(img, "No 0800", (int(85 * PX_MM), int(10 * PX_MM)), cv2.FONT_HERSHEY_SIMPLEX, 1.2, RED, 3)
+    cv2.ellipse(img, (int(30 * PX_MM), int(8 * PX_MM)), (int(6 * PX_MM), int(4.5 * PX_MM)), 0, 0, 230, RED,
+                int(0.5 * PX_MM))
+    cands = SealDetector()(img, 0, DPI)
+    assert [c.shape for c in cands] == [SealShape.oval]
+    box = cands[0].bbox
+    assert abs((box.x0 + box.x1) / 2 - c[0]) < PX_MM and abs((box.x1 - box.x0) - 2 * a) < 1.5 * PX_MM
+
+
+@pytest.mark.parametrize("pale", [(225, 215, 245), (245, 245, 245)])
+def test_pale_name_seal_beside_a_round_seal(pale):
+    # a personal name seal stamped beside a company seal, inked only along the side nearest it and at the corners
+    # there; the rest of its border and one column of characters pale pink, below the mask's threshold (a scanned
+    # contract's signature page). With no pale ink (paper colour), the strokes alone are no square.
+    img = round_seal(page(), 80, 120, d_mm=42)
+    x0, y0, s, t = int(100.5 * PX_MM), int(124 * PX_MM), int(19 * PX_MM), int(0.8 * PX_MM)
+    cv2.rectangle(img, (x0, y0), (x0 + s, y0 + s), pale, t)
+    cv2.line(img, (x0, y0), (x0, y0 + s), RED, t)
+    cv2.line(img, (x0, y0), (x0 + s // 2, y0), RED, t)
+    cv2.line(img, (x0, y0 + s), (x0 + s // 3, y0 + s), RED, t)
+    for k in range(2):
+        cx = x0 + int((0.3 + 0.4 * k) * s)
+        for j in range(3):
+            cv2.rectangle(img, (cx - 12, y0 + 25 + j * 45), (cx + 12, y0 + 55 + j * 45), RED if k == 0 else pale, 3)
+    cands = SealDetector()(img, 0, DPI)
+    shapes = sorted(c.shape.value for c in cands)
+    if pale == (245, 245, 245):
+        assert shapes == ["round"]
+        return
+    assert shapes == ["round", "square"]
+    sq = next(c for c in cands if c.shape == SealShape.square)
+    assert _iou((sq.bbox.x0, sq.bbox.y0, sq.bbox.x1, sq.bbox.y1), (x0, y0, x0 + s, y0 + s)) >= 0.8
+
+
+def test_cell_of_a_red_form_grid_beside_a_seal_is_not_a_name_seal():
+    # a bank slip's red table frame beside its seal, characters in the cells: a cell next to the ring has a square's
+    # border and ink inside it, but its sides run on past its corners, which a seal's border does not
+    img = round_seal(page(), 80, 120, d_mm=42)
+    for y in (106, 118, 130, 142):
+        cv2.line(img, (int(40 * PX_MM), int(y * PX_MM)), (int(150 * PX_MM), int(y * PX_MM)), RED, 2)
+    for x in (112, 150):
+        cv2.line(img, (int(x * PX_MM), int(90 * PX_MM)), (int(x * PX_MM), int(160 * PX_MM)), RED, 2)
+    for y in (110, 122, 134):
+        cv2.putText(img, "AB", (int(100 * PX_MM), int((y + 6) * PX_MM)), cv2.FONT_HERSHEY_SIMPLEX, 1.4, RED, 3)
+    assert [c.shape for c in SealDetector()(img, 0, DPI)] == [SealShape.round]
+
+
+@pytest.mark.parametrize("arc", [360, 250])
+def test_small_oval_behind_a_title_found_by_ring_templates(arc):
+    # the ink mask (work resolution, 100 dpi) of an e-invoice read at an assumed 200 dpi: its 14 x 10 mm supervision
+    # oval joined to the red title across its top; the contour fit takes in the title, the ring templates (from
+    # 10 mm, not the 20 mm of cfg.min_ring_mm) find the oval. A small ring inked along only part of its outline
+    # (250 degrees: rings traced through red text on bank slips) is not taken.
+    from pipeline.seals.detect import fit_region, ink_regions
+
+    px = 100 / 25.4
+    m = np.zeros((int(60 * px), int(120 * px)), np.uint8)
+    cv2.ellipse(m, (int(60 * px), int(20 * px)), (int(7.2 * px), int(4.8 * px)), 0, 0, arc, 1, 2)
+    for k in range(6):  # title characters across the oval's top
+        x = int((42 + 6.5 * k) * px)
+        cv2.line(m, (x, int(13.5 * px)), (x + int(5 * px), int(13.5 * px)), 1, 2)
+        cv2.line(m, (x + int(2.5 * px), int(11 * px)), (x + int(2.5 * px), int(16 * px)), 1, 2)
+    cfg = SealConfig()
+    regions = ink_regions(m > 0, px, cfg)
+    assert len(regions) == 1
+    fits = [f for f, _ in fit_region(regions[0], px, cfg, m > 0)]
+    if arc < 360:
+        assert not any(f.kind == "ellipse" and max(f.a, f.b) < 1.5 * min(f.a, f.b) for f in fits), fits
+        return
+    assert len(fits) == 1 and fits[0].kind == "ellipse" and fits[0].support >= 0.8
+    f = fits[0]
+    assert abs(f.cx / px - 60) < 1 and abs(f.cy / px - 20) < 1.5
+    assert 6.5 < max(f.a, f.b) / px < 9 and 4.5 < min(f.a, f.b) / px < 7
