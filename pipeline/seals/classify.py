@@ -222,6 +222,14 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
         cut = _word_start(text, word)  # the owner's name comes first, the type words last
         owner = (text[:cut] if cut is not None else text.replace(word, "")) or None
         return stype, 0.9, owner, grid.score, code
+    if two_columns:
+        face = "".join(_CJK.findall(text))
+        if len(face) == 4:
+            # a 2x2 name seal's four characters, read right column first: a name of three and 印, or of two and
+            # 之印. The name is taken by position, so a misread 印 (廖子涵仰, 陈海峰咖) does not end up in it; the
+            # face's words are Chinese, so Latin letters and digits read from noise are dropped first
+            name = face[:2] if face[2] == "之" else face[:3]
+            return SealType.legal_rep, 0.9 if face[3] == "印" else 0.7, name, grid.score, code
     name = text
     for suffix in ("之印", "印"):
         if name.endswith(suffix):

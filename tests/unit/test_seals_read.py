@@ -324,3 +324,36 @@ def test_fax_or_equally_dark_seal_keeps_its_grey_levels():
     assert grey_ink(fax[..., 0]) is None  # no grey level between print and seal: nothing to split
     ink = ink_image(fax, colour=False)
     assert ink[130, 60] < 50 and ink[50, 60] < 50  # print and seal both stay
+
+
+def test_name_seal_face_is_cut_from_the_detectors_square_not_a_ring_beside_it():
+    # was: the square's box was taken from the outermost rows and columns mostly inked, and the straight-looking
+    # stretch of a round seal's ring beside a name seal stamped across its rim became the box's side: the face moved
+    # into the ring and was read as nothing (赵志琳)
+    face = np.full((98, 98), 255, np.uint8)
+    for x0 in (8, 56):
+        for y0 in (6, 52):
+            face[y0:y0 + 36, x0 + 15:x0 + 19] = 0
+            face[y0 + 16:y0 + 20, x0:x0 + 34] = 0
+    ink = _square_seal(face)
+    clean = dict(square_lines(ink, 100, 100, 60, 60, 0.0)[0])["grid"]
+    ink[:, 30:35] = 0  # the ring's stretch outside the square's left side
+    ringed, cols = square_lines(ink, 100, 100, 60, 60, 0.0)
+    assert cols == 2
+    grid = dict(ringed)["grid"]
+    assert grid.shape == clean.shape and np.array_equal(grid, clean)
+
+
+@pytest.mark.parametrize("read, owner, conf", [
+    ("廖子涵仰", "廖子涵", 0.7),  # 印 misread: the name is the first three characters, not all four
+    ("陈海峰E咖", "陈海峰", 0.7),  # a Latin letter from noise dropped before the face is taken apart
+    ("夏思之印", "夏思", 0.9),  # 之 third: a name of two
+    ("任辉宇印", "任辉宇", 0.9),
+])
+def test_name_seal_of_four_characters_is_taken_apart_by_position(read, owner, conf):
+    texts = [SealText("grid", read, 0.8), SealText("layout", "2 columns", 1.0)]
+    seal = classify(_cand(SealShape.square), texts)
+    assert (seal.type, seal.owner, seal.type_confidence) == (SealType.legal_rep, owner, conf)
+    # a three-column square (an organisation's) is not taken apart so
+    three = classify(_cand(SealShape.square), [SealText("grid", read, 0.8), SealText("layout", "3 columns", 1.0)])
+    assert three.owner != owner or read.endswith("印")
