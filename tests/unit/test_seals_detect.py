@@ -449,7 +449,8 @@ def test_small_oval_behind_a_title_found_by_ring_templates(arc):
     # oval joined to the red title across its top; the contour fit takes in the title, the ring templates (from
     # 10 mm, not the 20 mm of cfg.min_ring_mm) find the oval. A small ring inked along only part of its outline
     # (250 degrees: rings traced through red text on bank slips) is not taken.
-    from pipeline.seals.detect import fit_region, ink_regions
+    from pipeline.seals.detect import fit_region
+    from pipeline.seals.ink import ink_regions
 
     px = 100 / 25.4
     m = np.zeros((int(60 * px), int(120 * px)), np.uint8)

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from pipeline.seals import SealConfig, SealDetector
-from pipeline.seals.detect import border_inked, grey_squares, half_size, large_rings, square_starts
+from pipeline.seals.colourless import border_inked, grey_squares, half_size, large_rings, square_starts
 from pipeline.seals.geometry import Fit, border_scores, longest_arc, refine_square
 from pipeline.types import SealShape
 from tests.unit.test_seals_detect import DPI, PX_MM, _iou, _stamp  # the same page scale and stamping

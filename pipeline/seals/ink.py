@@ -1,0 +1,229 @@
+"""Red seal ink on a colour page: the soft weight, faint ink, straight rules removed, ink pixels grouped.
+
+1. red ink as a soft weight (:func:`seal_weight`, from :func:`pipeline.ocr.redink.red_weight`: white-balanced by the
+   local paper colour, so phone-photo light and tinted invoice paper do not matter; its threshold rises above the
+   paper's colour noise), without orange-brown print; weight >= 0.5 is the ink mask (:func:`seal_ink`);
+2. faint ink counted as well (:class:`_Faint`, :func:`faint_weight`), only to score the border of a pale square
+   next to a ring (:func:`pipeline.seals.detect.separate`), never to find ink groups;
+3. straight rules removed from an ink mask (:func:`remove_rules`), not a square seal's border; also before the
+   cross-page slice search (:func:`pipeline.seals.slices.edge_slices`);
+4. ink pixels grouped into regions (:func:`ink_regions`: a small dilation joins a ring's broken pieces and its
+   characters; groups inside a bigger one, overlapping ones and close pieces join).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.config import SealConfig
+from pipeline.ocr.redink import paper_colour, red_thresholds, red_weight
+
+
+def seal_weight(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
+    """Red seal ink as a soft weight in [0, 1] (:func:`red_weight`; >= 0.5 is ink, what :func:`red_mask` gives)
+    without orange-brown pixels (the printed frame and labels of paper invoices, e.g. RGB 150/75/30), told apart by
+    the share of green over blue in the white-balanced colour. Faint ink keeps a low weight, which the ring fit of a
+    partial impression uses."""
+    weight = red_weight(image)
+    if not (weight > 0).any():
+        return weight
+    norm = image.astype(np.float32) / paper_colour(image)
+    b, g, r = norm[..., 0], norm[..., 1], norm[..., 2]
+    hue = (g - b) / np.maximum(r - np.minimum(g, b), 1e-3)
+    return np.where(hue < max_hue_ratio, weight, 0.0).astype(np.float32)
+
+
+# Faint ink (FAINT_SHARE of the page's redness thresholds): the pale side of a personal name seal whose redness
+# (0.06-0.08 on a scanned contract, where the page's thresholds are 0.05-0.12) keeps a weight near 0, so that its
+# border scored 0.45 against the 0.45 a square needs; with this weight, 0.70. Used only to score the border of a
+# square next to a ring already found (detect.separate), never to find ink groups.
+FAINT_SHARE = 0.5
+
+
+class _Faint:
+    """The soft weight with faint ink counted (:data:`FAINT_SHARE`), filled in per window when first asked for (a
+    whole page costs ~28 ms at the work resolution, a seal's surroundings a few)."""
+
+    def __init__(self, image: np.ndarray, weight: np.ndarray, max_hue_ratio: float) -> None:
+        self._image, self._weight, self._hue = image, weight, max_hue_ratio
+        self._faint: np.ndarray | None = None
+        self._norm: np.ndarray | None = None
+        self._thresholds: tuple[float, float] = (0.0, 0.0)
+
+    def __call__(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        """The page's faint weight, computed within ``box`` (x0, y0, x1, y1, work pixels); the plain weight
+        elsewhere."""
+        if self._faint is None:
+            self._faint = self._weight.copy()
+            self._norm = np.minimum(self._image.astype(np.float32) / paper_colour(self._image), 1.0)
+            n = self._norm
+            sub = n[:: max(1, n.shape[0] // 256), :: max(1, n.shape[1] // 256)]
+            self._thresholds = red_thresholds(sub[..., 2] - np.maximum(sub[..., 0], sub[..., 1]),
+                                              sub.min(axis=2) > 0.85)
+        H, W = self._weight.shape
+        x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(W, box[2]), min(H, box[3])
+        if x1 > x0 and y1 > y0:
+            win = faint_weight(self._norm[y0:y1, x0:x1], self._weight[y0:y1, x0:x1], self._hue, self._thresholds)
+            self._faint[y0:y1, x0:x1] = win
+        return self._faint
+
+
+def faint_weight(norm: np.ndarray, weight: np.ndarray, max_hue_ratio: float,
+                 thresholds: tuple[float, float]) -> np.ndarray:
+    """:func:`seal_weight` with the page's redness thresholds (``thresholds``, as :func:`red_weight` sets them) scaled
+    by FAINT_SHARE: faint pink ink that those thresholds (raised above the paper's colour noise) leave at a weight near
+    0 counts. ``norm``: the image white-balanced by its paper colour, clipped to 1. Orange-brown pixels stay out. At
+    least ``weight`` everywhere."""
+    b, g, r = norm[..., 0], norm[..., 1], norm[..., 2]
+    lo, hi = thresholds
+    t = np.clip((r - np.maximum(g, b) - FAINT_SHARE * lo) / (FAINT_SHARE * (hi - lo)), 0.0, 1.0)
+    faint = t * t * (3.0 - 2.0 * t)
+    hue = (g - b) / np.maximum(r - np.minimum(g, b), 1e-3)
+    return np.maximum(weight, np.where(hue < max_hue_ratio, faint, 0.0)).astype(np.float32)
+
+
+def seal_ink(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
+    """Red seal ink pixels: :func:`seal_weight` >= 0.5."""
+    return seal_weight(image, max_hue_ratio) >= 0.5
+
+
+@dataclass(frozen=True)
+class _Region:
+    mask: np.ndarray  # bool, the region's ink in its box
+    x0: int
+    y0: int
+    page_shape: tuple[int, int]  # (h, w) of the work image
+
+
+# A straight red line up to BOX_MM long closed into a box at both ends is a square seal's border, not a rule.
+BOX_MM = 40.0
+
+
+def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[_Region]:
+    """Groups of ink pixels large enough to be (part of) a seal."""
+    m = mask.astype(np.uint8)
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    m = remove_rules(m, int(round(cfg.rule_mm * px_mm)), BOX_MM * px_mm)
+    k = max(3, int(round(1.2 * px_mm)) | 1)
+    grouped = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped)
+    H, W = m.shape
+    boxes = [[int(v) for v in stats[i][:4]] + [i] for i in range(1, count)]
+    boxes.sort(key=lambda b: -b[2] * b[3])
+    groups: list[tuple[list[int], list[int]]] = []  # (box x, y, w, h; member labels)
+    speck = 1.5 * px_mm
+    for x, y, bw, bh, i in boxes:
+        if max(bw, bh) < speck:
+            continue
+        for g, members in groups:
+            gx, gy, gw, gh = g
+            ix = max(0, min(x + bw, gx + gw) - max(x, gx))
+            iy = max(0, min(y + bh, gy + gh) - max(y, gy))
+            if ix * iy >= 0.7 * bw * bh:  # (mostly) inside a bigger region: its text or star
+                members.append(i)
+                break
+        else:
+            groups.append(([x, y, bw, bh], [i]))
+    groups = [g for g in groups if max(g[0][2], g[0][3]) >= 3 * px_mm]  # text specks cannot make a seal
+    groups = _merge_overlapping(groups, cfg.max_size_mm * px_mm, cfg.piece_gap_mm * px_mm,
+                                cfg.max_pieces_mm * px_mm)
+    out = []
+    min_side = cfg.min_slice_mm * px_mm
+    min_len = min(cfg.min_size_mm, cfg.min_slice_len_mm) * px_mm
+    for (x, y, bw, bh), members in groups:
+        if max(bw, bh) < min_len or min(bw, bh) < min_side:
+            continue
+        sub = (m[y:y + bh, x:x + bw] > 0) & np.isin(labels[y:y + bh, x:x + bw], members)
+        if sub.mean() < cfg.min_ink_fill:
+            continue
+        out.append(_Region(sub, int(x), int(y), (H, W)))
+    return out
+
+
+def _merge_overlapping(groups, max_side: float, gap: float = 0.0, max_pieces: float = 0.0):
+    """Join groups whose boxes overlap by a third of the smaller when the union still fits one seal, or lie within
+    ``gap`` of each other when the union is at most ``max_pieces`` wide and tall: the pieces of a ring broken by
+    print crossing it (ruled lines removed) or by a faint side. Passes over the pairs (sorted by x) until stable."""
+
+    def joinable(a, b) -> bool:
+        (ax, ay, aw, ah), (bx, by, bw, bh) = a, b
+        ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+        iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+        side = max(max(ax + aw, bx + bw) - min(ax, bx), max(ay + ah, by + bh) - min(ay, by))
+        if ix * iy >= min(aw * ah, bw * bh) / 3 and side <= max_side:
+            return True
+        apart = max(max(ax, bx) - min(ax + aw, bx + bw), max(ay, by) - min(ay + ah, by + bh))
+        return apart <= gap and side <= max_pieces
+
+    groups = [(list(b), list(m)) for b, m in groups]
+    changed = True
+    while changed:
+        changed = False
+        groups.sort(key=lambda g: g[0][0])
+        out: list[tuple[list[int], list[int]]] = []
+        for box, members in groups:
+            for k in range(len(out) - 1, -1, -1):
+                ob = out[k][0]
+                if ob[0] + ob[2] + gap + max_side < box[0]:
+                    continue
+                if joinable(ob, box):
+                    x0, y0 = min(ob[0], box[0]), min(ob[1], box[1])
+                    x1, y1 = max(ob[0] + ob[2], box[0] + box[2]), max(ob[1] + ob[3], box[1] + box[3])
+                    out[k] = ([x0, y0, x1 - x0, y1 - y0], out[k][1] + members)
+                    changed = True
+                    break
+            else:
+                out.append((box, members))
+        groups = out
+    return groups
+
+
+def remove_rules(mask: np.ndarray, length: int, max_box: float | None = None) -> np.ndarray:
+    """The mask without straight rules of at least ``length`` pixels (form frames, underlines, slightly slanted in a
+    scan), which would join a seal to the print around it. A seal's ring is curved, so it stays; so does the border of
+    a square seal (a side at most ``max_box`` long with ink turning the same way at both ends, e.g. a 22 mm finance
+    seal on a voucher whose declared dpi is too low, so it looks longer than ``length``)."""
+    if length < 3:
+        return mask
+    lines = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, int(0.8 * length)), minLineLength=length,
+                            maxLineGap=2)
+    if lines is None:
+        return mask
+    rules = np.zeros_like(mask)
+    for x0, y0, x1, y1 in lines.reshape(-1, 4):
+        if max_box is not None and _box_side(mask, (x0, y0, x1, y1), max_box):
+            continue
+        cv2.line(rules, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    return mask & (1 - rules)
+
+
+def _box_side(mask: np.ndarray, seg: tuple[int, int, int, int], max_box: float) -> bool:
+    """Whether a straight segment is a side of a box: at most ``max_box`` long, and from both of its ends ink runs
+    the same way, square to it, for at least 0.7 of its length."""
+    x0, y0, x1, y1 = (float(v) for v in seg)
+    L = math.hypot(x1 - x0, y1 - y0)
+    if L > max_box or L < 1:
+        return False
+    nx, ny = -(y1 - y0) / L, (x1 - x0) / L  # unit normal
+    h, w = mask.shape
+    d = np.arange(2, int(0.7 * L))
+    for sign in (1.0, -1.0):
+        ok = True
+        for ex, ey in ((x0, y0), (x1, y1)):
+            run = 0.0
+            for off in (-2, 0, 2):  # the end may be a pixel or two off the perpendicular side
+                tx, ty = (x1 - x0) / L, (y1 - y0) / L
+                px = np.round(ex + off * tx + sign * nx * d).astype(int)
+                py = np.round(ey + off * ty + sign * ny * d).astype(int)
+                inside = (px >= 0) & (px < w) & (py >= 0) & (py < h)
+                hit = np.zeros(len(d), bool)
+                hit[inside] = mask[py[inside], px[inside]] > 0
+                run = max(run, float(hit.mean()) if len(d) else 0.0)
+            ok &= run >= 0.8
+        if ok:
+            return True
+    return False

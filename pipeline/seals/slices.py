@@ -1,0 +1,238 @@
+"""Cross-page seal slices (骑缝章): the strip of a seal stamped across stacked pages along each page's edge.
+
+A seal stamped across the edges of stacked pages leaves on each page a strip cut straight where the next page lay:
+a cap of the ring (the first and last pages) or a band through its middle whose arcs, star and text are separate
+pieces.
+
+1. :func:`edge_slices`: along each page edge, ink in a band is grouped and its pieces along the edge joined; a
+   cluster is a slice (:func:`_slice_of`) when its outer edge lies on a seal's circle whose arcs on the strip are
+   inked and which is bare past the cut. Run on the red-ink weight of colour pages
+   (:class:`pipeline.seals.detect.SealDetector`) and on the dark pixels of pages without colour
+   (:func:`pipeline.seals.colourless.grey_rings`, in a narrower band);
+2. a slice is reported as a cross-page :class:`Candidate` with the box of its ink (:func:`_slice_candidate`);
+   candidates lying half inside it are pieces of it (:func:`_within`);
+3. on pages without colour, a ring found near an edge whose edge-side half is inked and the far half bare, or which
+   runs off the page, is a slice too (:func:`_grey_slice`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.config import SealConfig
+from pipeline.seals.candidate import Candidate
+from pipeline.seals.geometry import Fit, arc_scores, fit_circle
+from pipeline.seals.ink import BOX_MM, remove_rules
+from pipeline.types import BBox, SealShape
+
+# Cross-page slices (骑缝章): a round seal stamped across the edges of stacked pages leaves on each page a strip of
+# it cut straight where the next page covered it: a cap of the ring (its first and last pages), or a band through its
+# middle whose arcs, star and text lie in separate pieces. The strip lies within SLICE_BAND_MM of the edge, its ink
+# reaching within SLICE_GAP_MM of it (the last cap can end short of the edge: the paper under the seal's margin);
+# pieces up to SLICE_JOIN_MM apart along the edge join. Its outer edge, the extreme ink of every line square to the
+# page edge, lies on a circle of SLICE_RADIUS_MM radius, at most SLICE_MAX_ACROSS x the radius of it visible across;
+# the circle's arcs within the strip sit on ink (their ring score, see detect._on_ring, at least SLICE_ARC_SCORE on
+# average and SLICE_ARC_INKED of their length at 0.3 or more) and SLICE_ARC_MM of them at least lie on the strip.
+SLICE_BAND_MM = 30.0
+SLICE_INK = 0.25
+SLICE_BEYOND_INK = 0.4
+SLICE_GAP_MM = 10.0
+SLICE_JOIN_MM = 7.0
+# A cluster that is no slice alone is tried again joined with the next one along the edge, up to SLICE_JOIN_FAR_MM
+# away (a middle strip of a 40 mm seal: its star ended 12 mm before the ring's bottom arc, on the held-out scan).
+SLICE_JOIN_FAR_MM = 15.0
+SLICE_RADIUS_MM = (12.0, 25.0)
+SLICE_MAX_ACROSS = 1.25
+SLICE_ARC_SCORE = 0.45
+SLICE_FIT_KEEP = 0.75
+SLICE_ARC_INKED = 0.7
+SLICE_ARC_MM = 12.0
+
+
+@dataclass(frozen=True)
+class _Slice:
+    edge: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of its ink, work-image pixels
+    circle: Fit  # the seal's circle, work-image pixels
+    score: float  # mean ring score along its arcs on the strip
+
+
+def _edge_view(a: np.ndarray, edge: str, depth: int) -> np.ndarray:
+    """The band of ``a`` along one page edge, turned so that columns run across it from the edge inward and rows
+    along it."""
+    if edge == "right":
+        return a[:, a.shape[1] - depth:][:, ::-1]
+    if edge == "left":
+        return a[:, :depth]
+    if edge == "top":
+        return a[:depth, :].T
+    return a[a.shape[0] - depth:, :][::-1].T
+
+
+def _from_view(x: np.ndarray, y: np.ndarray, edge: str, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Page coordinates of points (x across from the edge, y along it) of :func:`_edge_view`."""
+    H, W = shape
+    if edge == "right":
+        return W - 1 - x, y
+    if edge == "left":
+        return x, y
+    if edge == "top":
+        return y, x
+    return y, H - 1 - x
+
+
+def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
+                depth_mm: float = SLICE_BAND_MM) -> list[_Slice]:
+    """Slices of cross-page seals along the page edges (see SLICE_BAND_MM): ink pieces in a band along each edge,
+    joined along it, kept when their outer edge lies on a seal's circle whose arcs on the strip are inked."""
+    H, W = weight.shape
+    depth = int(depth_mm * px_mm)
+    if min(H, W) < 2 * depth:
+        return []
+    deep = min(min(H, W), depth + int(2 * SLICE_RADIUS_MM[1] * px_mm))
+    out: list[_Slice] = []
+    k = max(3, int(round(1.2 * px_mm)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    for edge in ("right", "left", "top", "bottom"):
+        wv = _edge_view(weight, edge, deep)
+        m = np.ascontiguousarray(wv[:, :depth] >= SLICE_INK).astype(np.uint8)
+        if m.sum() < (cfg.min_slice_len_mm * px_mm) * 2:
+            continue
+        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+        m = remove_rules(m, int(round(cfg.rule_mm * px_mm)), BOX_MM * px_mm)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(m, kernel))
+        comps = sorted((int(stats[i][1]), int(stats[i][1] + stats[i][3]), i) for i in range(1, count)
+                       if max(stats[i][2], stats[i][3]) >= 1.5 * px_mm)
+        clusters: list[list[int]] = []  # y0, y1, labels...
+        for y0, y1, i in comps:
+            if clusters and y0 <= clusters[-1][1] + SLICE_JOIN_MM * px_mm and \
+                    max(y1, clusters[-1][1]) - clusters[-1][0] <= 2 * SLICE_RADIUS_MM[1] * px_mm:
+                clusters[-1][1] = max(clusters[-1][1], y1)
+                clusters[-1].append(i)
+            else:
+                clusters.append([y0, y1, i])
+        k = 0
+        while k < len(clusters):
+            c = clusters[k]
+            s = _slice_of(m, labels, c[2:], wv, edge, (H, W), depth, px_mm, band, cfg)
+            nxt = clusters[k + 1] if k + 1 < len(clusters) else None
+            if (s is None and nxt is not None and nxt[0] - c[1] <= SLICE_JOIN_FAR_MM * px_mm
+                    and nxt[1] - c[0] <= 2 * SLICE_RADIUS_MM[1] * px_mm):
+                # the middle strip's pieces further apart (a star, then a bare stretch, then the ring's arc)
+                s = _slice_of(m, labels, c[2:] + nxt[2:], wv, edge, (H, W), depth, px_mm, band, cfg)
+                k += s is not None
+            if s is not None:
+                out.append(s)
+            k += 1
+    return out
+
+
+def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], wv: np.ndarray, edge: str,
+              shape: tuple[int, int], depth: int, px_mm: float, band: float, cfg: SealConfig) -> _Slice | None:
+    """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None."""
+    yy, xx = np.nonzero((m > 0) & np.isin(labels, members))
+    if len(xx) < 20 or xx.min() > SLICE_GAP_MM * px_mm or yy.max() - yy.min() < cfg.min_slice_len_mm * px_mm:
+        return None
+    # the outer edge: the first and last ink of every column (the ring's arcs; the cut's ends lie on it too)
+    order = np.lexsort((yy, xx))
+    xs, ys = xx[order], yy[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    last = np.r_[xs[1:] != xs[:-1], True]
+    pts = np.concatenate([np.stack([xs[first], ys[first]], 1), np.stack([xs[last], ys[last]], 1)]).astype(np.float64)
+    found = fit_circle(pts, max(2.0, 0.8 * px_mm), min_keep=SLICE_FIT_KEEP)
+    if found is None:
+        return None
+    circle, _ = found
+    r = circle.a
+    if not (SLICE_RADIUS_MM[0] * px_mm <= r <= SLICE_RADIUS_MM[1] * px_mm):
+        return None
+    # the slice is the ink on the circle (other ink may touch it: a name seal, a neighbour seal)
+    inside = np.hypot(xx - circle.cx, yy - circle.cy) <= r + band
+    if inside.mean() < 0.6:
+        return None
+    xx, yy = xx[inside], yy[inside]
+    x0, x1, y0, y1 = int(xx.min()), int(xx.max()), int(yy.min()), int(yy.max())
+    across, along = x1 - x0 + 1, y1 - y0 + 1
+    if (x0 > SLICE_GAP_MM * px_mm or along < cfg.min_slice_len_mm * px_mm or across < cfg.min_slice_mm * px_mm
+            or across > SLICE_MAX_ACROSS * r or abs(circle.cy - (y0 + y1) / 2) > 0.25 * r):
+        return None
+    pts_c, score = arc_scores(wv, circle, band)
+    on = (pts_c[:, 0] >= x0 + 0.5 * band) & (pts_c[:, 0] <= x1 - 0.5 * band) & (pts_c[:, 0] >= 0)
+    if on.sum() * 2 * math.pi * r / len(on) < SLICE_ARC_MM * px_mm:
+        return None
+    arc = score[on]
+    if arc.mean() < SLICE_ARC_SCORE or (arc >= 0.3).mean() < SLICE_ARC_INKED:
+        return None
+    beyond = (pts_c[:, 0] > x1 + 2 * band) & (pts_c[:, 0] < wv.shape[1])  # past the cut: paper, on a slice
+    if beyond.any() and float((score[beyond] >= 0.3).mean()) > SLICE_BEYOND_INK:
+        return None
+    bx, by = _from_view(np.array([x0, x1], np.float64), np.array([y0, y1], np.float64), edge, shape)
+    cx, cy = _from_view(np.array([circle.cx]), np.array([circle.cy]), edge, shape)
+    return _Slice(edge, (int(bx.min()), int(by.min()), int(bx.max()) + 1, int(by.max()) + 1),
+                  Fit("ellipse", float(cx[0]), float(cy[0]), r, r, 0.0, float(arc.mean()), 0.0), float(arc.mean()))
+
+
+def _slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int]) -> Candidate:
+    H, W = page_shape
+    x0, y0, x1, y1 = (min(v * up, lim - 1) for v, lim in zip(s.box, (W, H, W, H)))
+    fit = Fit("rect", (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2, 0.0, 1.0, 1.0)
+    bbox = BBox(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1),
+                polygon=((float(x0), float(y0)), (float(x1), float(y0)), (float(x1), float(y1)), (float(x0), float(y1))))
+    conf = min(0.7, 0.4 + 0.5 * s.score)
+    return Candidate(page=page, shape=SealShape.other, fit=fit, bbox=bbox, confidence=round(conf, 3), colour=True,
+                     cross_page=True, edge=s.edge)
+
+
+def _within(c: Candidate, s: Candidate) -> bool:
+    """Whether candidate ``c`` is (mostly) a piece of the cross-page slice ``s``: half of its box inside the
+    slice's."""
+    a, b = c.bbox, s.bbox
+    ix = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+    iy = max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    return ix * iy >= 0.5 * max(1.0, (a.x1 - a.x0) * (a.y1 - a.y0))
+
+
+def _grey_slice(ink: np.ndarray, f: Fit, band: float, px_mm: float) -> tuple[str, tuple[float, ...]] | None:
+    """A ring found on a page without colour that is a cross-page slice: a circle within SLICE_GAP_MM of a page
+    edge (or past it) whose ring is inked on the edge's side and bare on the other (less than 1 - SLICE_ARC_INKED of
+    that half inked; the ink stops where the next page covered it). Returns (edge, box of the inked part of the
+    circle, work-image pixels) or None."""
+    if f.kind != "ellipse" or abs(f.a - f.b) > 0.05 * f.a:
+        return None
+    H, W = ink.shape
+    gap = SLICE_GAP_MM * px_mm
+    dist = {"right": W - (f.cx + f.a), "left": f.cx - f.a, "bottom": H - (f.cy + f.a), "top": f.cy - f.a}
+    edge = min(dist, key=dist.get)
+    if dist[edge] > gap:
+        return None
+    pts, score = arc_scores(ink, f, band)
+    axis = 0 if edge in ("right", "left") else 1
+    centre = f.cx if axis == 0 else f.cy
+    near = (pts[:, axis] - centre) * (1.0 if edge in ("right", "bottom") else -1.0) > 0.1 * f.a
+    far = (pts[:, axis] - centre) * (1.0 if edge in ("right", "bottom") else -1.0) < -0.1 * f.a
+    on_page = (pts[:, 0] >= 0) & (pts[:, 0] < W) & (pts[:, 1] >= 0) & (pts[:, 1] < H)
+    inked = score >= 0.3
+    cut_by_page = dist[edge] < -0.1 * f.a  # the circle runs off the page: only its part on the page is there
+    if not cut_by_page:
+        if not far.any() or not near.any() or inked[near].mean() < SLICE_ARC_INKED \
+                or inked[far].mean() > 1 - SLICE_ARC_INKED:
+            return None
+    keep = inked & on_page
+    if keep.sum() < 6:
+        return None
+    x0, y0 = pts[keep].min(axis=0)
+    x1, y1 = pts[keep].max(axis=0)
+    # the box runs from the ink farthest from the edge to the circle's side at (or the page's) edge
+    if edge == "right":
+        x1 = min(W - 1, f.cx + f.a)
+    elif edge == "left":
+        x0 = max(0, f.cx - f.a)
+    elif edge == "bottom":
+        y1 = min(H - 1, f.cy + f.a)
+    else:
+        y0 = max(0, f.cy - f.a)
+    return edge, (float(max(0, x0)), float(max(0, y0)), float(x1), float(y1))
