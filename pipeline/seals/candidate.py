@@ -3,8 +3,8 @@
 A :class:`Candidate` is a seal found on a page, in page pixels: its fitted outline, shape and box, and how sure the
 detector is. Colour pages (:mod:`pipeline.seals.detect`), pages without colour (:mod:`pipeline.seals.colourless`)
 and cross-page slices (:mod:`pipeline.seals.slices`) all report them; :class:`pipeline.seals.read.SealReader` and
-:func:`pipeline.seals.classify.classify` take them. :func:`_shape` names a fit's shape (round, oval, square or
-other), :func:`_inside` tells which points lie inside a fit.
+:func:`pipeline.seals.classify.classify` take them. :func:`shape_of` names a fit's shape (round, oval, square or
+other), :func:`inside_fit` tells which points lie inside a fit.
 """
 
 from __future__ import annotations
@@ -33,14 +33,14 @@ class Candidate:
     edge: str | None = None  # "left" | "right" | "top" | "bottom" for a cross-page slice
 
 
-def _shape(f: Fit, cfg: SealConfig) -> SealShape:
+def shape_of(f: Fit, cfg: SealConfig) -> SealShape:
     if f.kind == "rect":
         return SealShape.square if max(f.a, f.b) <= 1.35 * min(f.a, f.b) else SealShape.other
     ratio = max(f.a, f.b) / max(1e-6, min(f.a, f.b))
     return SealShape.round if ratio < cfg.oval_aspect else SealShape.oval
 
 
-def _inside(f: Fit, x, y):
+def inside_fit(f: Fit, x, y):
     """Whether points lie inside a fit (an ellipse, or a rectangle)."""
     th = math.radians(f.angle)
     u, v = (x - f.cx) * math.cos(th) + (y - f.cy) * math.sin(th), -(x - f.cx) * math.sin(th) + (y - f.cy) * math.cos(th)

@@ -10,7 +10,7 @@ colourless page) looks at every pixel darker than the local paper and finds
    inked without a break (a partial impression), and dropped when its middle is mostly dark (:func:`centre_ink`);
 3. square seals by their border (:func:`grey_squares`: box sums, :func:`square_starts`, refined at any angle);
 4. cross-page slices along the page edges (:func:`pipeline.seals.slices.edge_slices` on the dark pixels) or from a
-   ring cut short (:func:`pipeline.seals.slices._grey_slice`).
+   ring cut short (:func:`pipeline.seals.slices.grey_slice`).
 
 All are reported at confidence <= ``grey_max_confidence``.
 """
@@ -24,10 +24,10 @@ import cv2
 import numpy as np
 
 from pipeline.config import SealConfig
-from pipeline.seals.candidate import Candidate, _inside, _shape
+from pipeline.seals.candidate import Candidate, inside_fit, shape_of
 from pipeline.seals.geometry import (Fit, _rect_points, best_circle, border_scores, find_rings, longest_arc,
                                      oval_near, refine_square)
-from pipeline.seals.slices import _grey_slice, _slice_candidate, _within, edge_slices
+from pipeline.seals.slices import grey_slice, slice_candidate, in_slice, edge_slices
 from pipeline.types import BBox, SealShape
 
 # Greyscale and fax pages: round seals of GREY_RING_MM radius (24-48 mm across) found as rings in the dark pixels
@@ -72,7 +72,7 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     :func:`large_rings`); an oval near a ring (one of its ends or its middle matched a circle) replaces it when it
     sits better (:func:`oval_near`); a ring whose middle is mostly dark is dropped (:func:`centre_ink`). Square seals
     by their border (:func:`grey_squares`), cross-page slices along the page edges (:func:`edge_slices`) or from a
-    ring cut short (:func:`_grey_slice`). Reported at confidence <= ``grey_max_confidence``."""
+    ring cut short (:func:`grey_slice`). Reported at confidence <= ``grey_max_confidence``."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     k = max(3, int(round(4 * px_mm)) | 1)  # the local paper: lighter than any stroke within 4 mm (a scan's shading)
     paper = cv2.blur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (k, k)).astype(np.float32)
@@ -84,7 +84,7 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     half = half_size(ink)
     large = large_rings(ink, px_mm, band, rings, half)
     # a ring centred inside a large ring scoring better is a piece of it (its text, star, or one side of its ring)
-    rings = [f for f in rings if not any(g.support > f.support and _inside(g, f.cx, f.cy) for g in large)] + large
+    rings = [f for f in rings if not any(g.support > f.support and inside_fit(g, f.cx, f.cy) for g in large)] + large
     squares = grey_squares(ink, px_mm, band, tuple(f for f in rings if f.support >= GREY_RING_SCORE), half)
     for sq in squares:
         conf = min(cfg.grey_max_confidence, 0.25 + 0.4 * sq.fill)
@@ -103,7 +103,7 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
         if centre_ink(ink, f) > GREY_MAX_CENTRE_INK:
             continue  # a ring traced through a QR code or a filled block
         conf = min(cfg.grey_max_confidence, 0.25 + 0.4 * f.support)
-        cut = _grey_slice(ink, f, band, px_mm)
+        cut = grey_slice(ink, f, band, px_mm)
         if cut is not None:  # a cross-page slice: the ring's ink stops at a line parallel to the page edge
             edge, (x0, y0, x1, y1) = cut
             x0, y0, x1, y1 = x0 * up, y0 * up, min(x1 * up, W * up - 1), min(y1 * up, H * up - 1)
@@ -117,9 +117,9 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     if GREY_EDGE_SLICES:
         slices = []
         for sl in edge_slices(ink, px_mm, band, cfg, GREY_SLICE_BAND_MM):
-            c = _slice_candidate(sl, page, up, (int(round(H * up)), int(round(W * up))))
+            c = slice_candidate(sl, page, up, (int(round(H * up)), int(round(W * up))))
             slices.append(dataclasses.replace(c, colour=False, confidence=min(c.confidence, cfg.grey_max_confidence)))
-        out = [c for c in out if not any(_within(c, s) for s in slices)] + slices
+        out = [c for c in out if not any(in_slice(c, s) for s in slices)] + slices
     return out
 
 
@@ -207,7 +207,7 @@ def grey_squares(ink: np.ndarray, px_mm: float, band: float, rings: tuple[Fit, .
     out: list[Fit] = []
     half = half_size(ink) if half is None else half
     for start in square_starts(half, px_mm, *GREY_SQUARE_MM, GREY_SQUARE_START, GREY_SQUARE_CANDIDATES):
-        if any(_inside(Fit("rect", q.cx, q.cy, q.a, q.b, q.angle, 0, 0), start.cx, start.cy) for q in out):
+        if any(inside_fit(Fit("rect", q.cx, q.cy, q.a, q.b, q.angle, 0, 0), start.cx, start.cy) for q in out):
             continue
         others = tuple(r for r in rings if abs(r.cx - start.cx) > start.a or abs(r.cy - start.cy) > start.a)
         s0, share = border_scores(ink, [start.cx], [start.cy], [start.a], 0.0, band, others)
@@ -220,7 +220,7 @@ def grey_squares(ink: np.ndarray, px_mm: float, band: float, rings: tuple[Fit, .
         inked, side = border_inked(ink, sq, band)
         if inked < GREY_SQUARE_INKED or side < GREY_SQUARE_SIDE or inside_ink(ink, sq, 1.5 * band) < GREY_SQUARE_FILL:
             continue
-        if any(_inside(Fit("rect", q.cx, q.cy, q.a, q.b, q.angle, 0, 0), sq.cx, sq.cy) for q in out):
+        if any(inside_fit(Fit("rect", q.cx, q.cy, q.a, q.b, q.angle, 0, 0), sq.cx, sq.cy) for q in out):
             continue
         out.append(Fit("rect", sq.cx, sq.cy, sq.a, sq.b, sq.angle, sq.support, score))
     return out
@@ -228,7 +228,7 @@ def grey_squares(ink: np.ndarray, px_mm: float, band: float, rings: tuple[Fit, .
 
 def _explained_by_square(ring: Fit, sq: Fit) -> bool:
     """A ring found on a square seal: its centre inside the square, no larger than the square's corners reach."""
-    return bool(_inside(sq, ring.cx, ring.cy)) and max(ring.a, ring.b) <= 1.5 * sq.a
+    return bool(inside_fit(sq, ring.cx, ring.cy)) and max(ring.a, ring.b) <= 1.5 * sq.a
 
 
 def half_size(ink: np.ndarray) -> np.ndarray:
@@ -273,4 +273,4 @@ def _grey_candidate(fit: Fit, page_shape: tuple[float, float], conf: float, page
     (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
     bbox = BBox(x0=float(x0), y0=float(y0), x1=float(x1), y1=float(y1),
                 polygon=tuple((float(x), float(y)) for x, y in poly))
-    return Candidate(page=page, shape=_shape(fit, cfg), fit=fit, bbox=bbox, confidence=round(conf, 3), colour=False)
+    return Candidate(page=page, shape=shape_of(fit, cfg), fit=fit, bbox=bbox, confidence=round(conf, 3), colour=False)

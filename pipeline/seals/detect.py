@@ -38,12 +38,12 @@ import cv2
 import numpy as np
 
 from pipeline.config import SealConfig
-from pipeline.seals.candidate import Candidate, _inside, _shape
+from pipeline.seals.candidate import Candidate, inside_fit, shape_of
 from pipeline.seals.colourless import grey_rings
 from pipeline.seals.geometry import (Fit, find_rings, find_square, fit_shape, match_ring, outside_all, rect_score,
                                      refine_circle, refine_ellipse, ring_scores, ring_support, split_circles)
-from pipeline.seals.ink import _Faint, _Region, ink_regions, seal_weight
-from pipeline.seals.slices import _slice_candidate, _within, edge_slices
+from pipeline.seals.ink import FaintWeight, Region, ink_regions, seal_weight
+from pipeline.seals.slices import slice_candidate, in_slice, edge_slices
 from pipeline.types import BBox, SealShape
 
 MM_PER_INCH = 25.4
@@ -92,7 +92,7 @@ class SealDetector:
             out = []
             weight = seal_weight(small, cfg.max_hue_ratio)
             mask = weight >= 0.5
-            faint = _Faint(small, weight, cfg.max_hue_ratio)
+            faint = FaintWeight(small, weight, cfg.max_hue_ratio)
             for region in ink_regions(mask, px_mm, cfg):
                 fits = []
                 for fit, _ in fit_region(region, px_mm, cfg, mask):
@@ -108,13 +108,13 @@ class SealDetector:
                     cand = _candidate(fit, page_index, 1.0 / scale, (h, w), px_mm, cfg, min_mm)
                     if cand is not None:
                         out.append(cand)
-            slices = [_slice_candidate(s, page_index, 1.0 / scale, (h, w))
+            slices = [slice_candidate(s, page_index, 1.0 / scale, (h, w))
                       for s in edge_slices(weight, px_mm, band, cfg)]
             # a whole ring found where a slice would be is a whole seal near the edge (a supervision seal at the top
             # of an e-invoice), not a slice: the slice's cut would have left only part of its ring
             whole = [c for c in out if c.fit.support >= WHOLE_SUPPORT]
-            slices = [s for s in slices if not any(_within(s, c) for c in whole)]
-            out = [c for c in out if not any(_within(c, s) for s in slices)] + slices
+            slices = [s for s in slices if not any(in_slice(s, c) for c in whole)]
+            out = [c for c in out if not any(in_slice(c, s) for s in slices)] + slices
         kept: list[Candidate] = []
         for cand in sorted(out, key=lambda c: -c.fit.a * c.fit.b):
             if not any(_same(cand, k) for k in kept):
@@ -187,8 +187,8 @@ MIN_SQUARE_SCORE = 0.45
 MIN_SQUARE_SUPPORT = 0.6
 
 
-def separate(region: "_Region", fits: list[Fit], weight: np.ndarray, px_mm: float, band: float,
-             faint: _Faint | None = None) -> list[Fit]:
+def separate(region: "Region", fits: list[Fit], weight: np.ndarray, px_mm: float, band: float,
+             faint: FaintWeight | None = None) -> list[Fit]:
     """The seals of an ink group, given the fits found for it (work-image pixels): a name seal overlapping a round
     seal joins it into one group, whose fit is the round seal alone, or the square taken for a small ring, or an
     ellipse round both. Where the fits leave ink over (:func:`_rest_pieces`), or an elongated ellipse with a poor
@@ -218,7 +218,7 @@ def separate(region: "_Region", fits: list[Fit], weight: np.ndarray, px_mm: floa
                and abs(f.a / ring.a - 1) < 0.1 and abs(f.b / ring.a - 1) < 0.1 for f in fits):
             continue  # the fit found it
         if not any(_superseded(f, ring, weight, band) for f in joined) and not (
-                pieces and _inside(ring, *np.concatenate(pieces)[::7].T).any()):
+                pieces and inside_fit(ring, *np.concatenate(pieces)[::7].T).any()):
             continue  # explains none of the ink left over
         fits = [f for f in fits if not _superseded(f, ring, weight, band)]
         support = ring_support(region.mask, ring.scaled(1.0, -region.x0, -region.y0), band)
@@ -294,7 +294,7 @@ def _seal_ring(f: Fit, px_mm: float) -> bool:
     return f.kind == "ellipse" and min(f.a, f.b) >= 0.5 * SQUARE_MM[0] * px_mm and max(f.a, f.b) <= 1.7 * min(f.a, f.b)
 
 
-def _rest_pieces(region: "_Region", fits: list[Fit], px_mm: float, band: float) -> list[np.ndarray]:
+def _rest_pieces(region: "Region", fits: list[Fit], px_mm: float, band: float) -> list[np.ndarray]:
     """The region's ink outside every fit (grown by ``band``), in pieces (1.2 mm apart at most) at least REST_MM
     long: arrays (n, 2) of work-image points."""
     yy, xx = np.nonzero(region.mask)
@@ -303,7 +303,7 @@ def _rest_pieces(region: "_Region", fits: list[Fit], px_mm: float, band: float) 
         if f.kind == "ellipse":
             keep &= outside_all(xx + region.x0, yy + region.y0, (f,), band)
         else:
-            keep &= ~_inside(Fit(f.kind, f.cx, f.cy, f.a + band, f.b + band, f.angle, 0, 0), xx + region.x0,
+            keep &= ~inside_fit(Fit(f.kind, f.cx, f.cy, f.a + band, f.b + band, f.angle, 0, 0), xx + region.x0,
                              yy + region.y0)
     if keep.sum() < (REST_MM * px_mm) ** 2 * 0.3:
         return []
@@ -321,7 +321,7 @@ def _rest_pieces(region: "_Region", fits: list[Fit], px_mm: float, band: float) 
     return out
 
 
-def _square(region: "_Region", pts: np.ndarray, rings: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
+def _square(region: "Region", pts: np.ndarray, rings: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
             band: float) -> tuple[Fit, float] | None:
     found = find_square(weight, pts, rings, band, SQUARE_MM[0] * px_mm, SQUARE_MM[1] * px_mm, min_share=0.4)
     if found is None:
@@ -361,7 +361,7 @@ def _same(a: Candidate, b: Candidate) -> bool:
 TEMPLATE_RING_MM = 10.0
 
 
-def fit_region(region: _Region, px_mm: float, cfg: SealConfig,
+def fit_region(region: Region, px_mm: float, cfg: SealConfig,
                page_mask: np.ndarray | None = None) -> list[tuple[Fit, np.ndarray]]:
     """One or more fitted outlines (work-image pixels) for a region, each with the region mask it rests on."""
     band = max(2.0, 1.2 * px_mm)
@@ -413,7 +413,7 @@ def _disc_mask(mask: np.ndarray, c: Fit) -> np.ndarray:
     return mask & (disc > 0)
 
 
-def _at_edge(region: _Region, margin: int) -> bool:
+def _at_edge(region: Region, margin: int) -> bool:
     h, w = region.mask.shape
     H, W = region.page_shape
     return region.x0 <= margin or region.y0 <= margin or region.x0 + w >= W - margin or region.y0 + h >= H - margin
@@ -457,7 +457,7 @@ def _candidate(fit: Fit, page: int, up: float, page_shape: tuple[int, int], px_m
         return None
     if not cross and f.support < cfg.min_support:
         return None
-    shape = _shape(f, cfg) if not cross else SealShape.other
+    shape = shape_of(f, cfg) if not cross else SealShape.other
     conf = 0.5 + 0.45 * min(1.0, f.support / 0.8)
     if cross:
         conf = min(conf, 0.7)

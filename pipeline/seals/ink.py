@@ -2,8 +2,8 @@
 
 1. red ink as a soft weight (:func:`seal_weight`, from :func:`pipeline.ocr.redink.red_weight`: white-balanced by the
    local paper colour, so phone-photo light and tinted invoice paper do not matter; its threshold rises above the
-   paper's colour noise), without orange-brown print; weight >= 0.5 is the ink mask (:func:`seal_ink`);
-2. faint ink counted as well (:class:`_Faint`, :func:`faint_weight`), only to score the border of a pale square
+   paper's colour noise), without orange-brown print; weight >= 0.5 is the ink mask;
+2. faint ink counted as well (:class:`FaintWeight`, :func:`faint_weight`), only to score the border of a pale square
    next to a ring (:func:`pipeline.seals.detect.separate`), never to find ink groups;
 3. straight rules removed from an ink mask (:func:`remove_rules`), not a square seal's border; also before the
    cross-page slice search (:func:`pipeline.seals.slices.edge_slices`);
@@ -44,7 +44,7 @@ def seal_weight(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
 FAINT_SHARE = 0.5
 
 
-class _Faint:
+class FaintWeight:
     """The soft weight with faint ink counted (:data:`FAINT_SHARE`), filled in per window when first asked for (a
     whole page costs ~28 ms at the work resolution, a seal's surroundings a few)."""
 
@@ -86,13 +86,8 @@ def faint_weight(norm: np.ndarray, weight: np.ndarray, max_hue_ratio: float,
     return np.maximum(weight, np.where(hue < max_hue_ratio, faint, 0.0)).astype(np.float32)
 
 
-def seal_ink(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
-    """Red seal ink pixels: :func:`seal_weight` >= 0.5."""
-    return seal_weight(image, max_hue_ratio) >= 0.5
-
-
 @dataclass(frozen=True)
-class _Region:
+class Region:
     mask: np.ndarray  # bool, the region's ink in its box
     x0: int
     y0: int
@@ -103,7 +98,7 @@ class _Region:
 BOX_MM = 40.0
 
 
-def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[_Region]:
+def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[Region]:
     """Groups of ink pixels large enough to be (part of) a seal."""
     m = mask.astype(np.uint8)
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
@@ -140,7 +135,7 @@ def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[_Region
         sub = (m[y:y + bh, x:x + bw] > 0) & np.isin(labels[y:y + bh, x:x + bw], members)
         if sub.mean() < cfg.min_ink_fill:
             continue
-        out.append(_Region(sub, int(x), int(y), (H, W)))
+        out.append(Region(sub, int(x), int(y), (H, W)))
     return out
 
 

@@ -9,10 +9,10 @@ pieces.
    inked and which is bare past the cut. Run on the red-ink weight of colour pages
    (:class:`pipeline.seals.detect.SealDetector`) and on the dark pixels of pages without colour
    (:func:`pipeline.seals.colourless.grey_rings`, in a narrower band);
-2. a slice is reported as a cross-page :class:`Candidate` with the box of its ink (:func:`_slice_candidate`);
-   candidates lying half inside it are pieces of it (:func:`_within`);
+2. a slice is reported as a cross-page :class:`Candidate` with the box of its ink (:func:`slice_candidate`);
+   candidates lying half inside it are pieces of it (:func:`in_slice`);
 3. on pages without colour, a ring found near an edge whose edge-side half is inked and the far half bare, or which
-   runs off the page, is a slice too (:func:`_grey_slice`).
+   runs off the page, is a slice too (:func:`grey_slice`).
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], wv: np.ndar
                   Fit("ellipse", float(cx[0]), float(cy[0]), r, r, 0.0, float(arc.mean()), 0.0), float(arc.mean()))
 
 
-def _slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int]) -> Candidate:
+def slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int]) -> Candidate:
     H, W = page_shape
     x0, y0, x1, y1 = (min(v * up, lim - 1) for v, lim in zip(s.box, (W, H, W, H)))
     fit = Fit("rect", (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2, 0.0, 1.0, 1.0)
@@ -187,7 +187,7 @@ def _slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int
                      cross_page=True, edge=s.edge)
 
 
-def _within(c: Candidate, s: Candidate) -> bool:
+def in_slice(c: Candidate, s: Candidate) -> bool:
     """Whether candidate ``c`` is (mostly) a piece of the cross-page slice ``s``: half of its box inside the
     slice's."""
     a, b = c.bbox, s.bbox
@@ -196,7 +196,7 @@ def _within(c: Candidate, s: Candidate) -> bool:
     return ix * iy >= 0.5 * max(1.0, (a.x1 - a.x0) * (a.y1 - a.y0))
 
 
-def _grey_slice(ink: np.ndarray, f: Fit, band: float, px_mm: float) -> tuple[str, tuple[float, ...]] | None:
+def grey_slice(ink: np.ndarray, f: Fit, band: float, px_mm: float) -> tuple[str, tuple[float, ...]] | None:
     """A ring found on a page without colour that is a cross-page slice: a circle within SLICE_GAP_MM of a page
     edge (or past it) whose ring is inked on the edge's side and bare on the other (less than 1 - SLICE_ARC_INKED of
     that half inked; the ink stops where the next page covered it). Returns (edge, box of the inked part of the
