@@ -227,9 +227,12 @@ def _square(by_role: dict[str, list[SealText]], hit) -> tuple[SealType, float, s
         if len(face) == 4:
             # a 2x2 name seal's four characters, read right column first: a name of three and 印, or of two and
             # 之印. The name is taken by position, so a misread 印 (廖子涵仰, 陈海峰咖) does not end up in it; the
-            # face's words are Chinese, so Latin letters and digits read from noise are dropped first
-            name = face[:2] if face[2] == "之" else face[:3]
-            return SealType.legal_rep, 0.9 if face[3] == "印" else 0.7, name, grid.score, code
+            # face's words are Chinese, so Latin letters and digits read from noise are dropped first. A third
+            # character 印 is a seal of three (a name of two and 印) whose 印 stands alone in its column, drawn
+            # tall, and was cut in two like the other column's two characters, each half read as 印 (the pale real
+            # name seal)
+            name = face[:2] if face[2] in "之印" else face[:3]
+            return SealType.legal_rep, 0.9 if "印" in face[2:] else 0.7, name, grid.score, code
     name = text
     for suffix in ("之印", "印"):
         if name.endswith(suffix):

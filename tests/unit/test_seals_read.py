@@ -357,3 +357,68 @@ def test_name_seal_of_four_characters_is_taken_apart_by_position(read, owner, co
     # a three-column square (an organisation's) is not taken apart so
     three = classify(_cand(SealShape.square), [SealText("grid", read, 0.8), SealText("layout", "3 columns", 1.0)])
     assert three.owner != owner or read.endswith("印")
+
+
+def test_pale_name_seal_with_a_bare_middle_is_two_columns():
+    # was: a pale three-character name seal (two characters stacked on the right, a tall 印 on the left) had light
+    # columns inside its characters near both thirds (0.07-0.08 inked: between the two halves of 印, inside a
+    # character of the other column) and was cut into three columns, nothing read, typed `other`; the bare gap
+    # between its columns is at the middle
+    face = np.full((98, 98), 255, np.uint8)
+    face[4:94, 6:38] = 0  # left column: one tall character ...
+    face[4:94, 28:32] = 255  # ... with a light column inside it near the first third,
+    face[20:26, 28:32] = 0  # crossed by one stroke
+    for y0, y1 in ((4, 46), (52, 94)):  # right column: two characters
+        face[y0:y1, 58:94] = 0
+        face[y0:y1, 63:67] = 255  # a light column near the second third ...
+    face[30:36, 63:67] = 0  # ... crossed by one stroke of the upper character
+    _, cols = square_lines(_square_seal(face), 100, 100, 60, 60, 0.0)
+    assert cols == 2
+    # a finance square's three columns still have their gaps at the thirds (see above); a face whose thirds are as
+    # light as its middle (all bare) is three columns too
+    bare = np.full((98, 98), 255, np.uint8)
+    for x0 in (6, 40, 74):
+        bare[4:90, x0:x0 + 18] = 0
+    assert square_lines(_square_seal(bare), 100, 100, 60, 60, 0.0)[1] == 3
+
+
+def test_name_seal_column_is_cut_in_at_most_two_characters():
+    # was: a name seal's columns were cut into as many rows as cut cleanly (up to eight, for finance squares): a
+    # tall 印 alone in its column, its strokes parted by light rows, was cut into six slivers (the name read as one
+    # character and four letters), and 卢超之印 as 七户!招也之印
+    face = np.full((98, 98), 255, np.uint8)
+    face[4:94, 6:12] = 0  # left column: a tall ladder-like character, its rungs parted by light rows
+    for y in range(4, 94, 15):
+        face[y:y + 6, 6:42] = 0
+    for y0, y1 in ((4, 46), (52, 94)):  # right column: two characters
+        face[y0:y1, 56:94] = 0
+        face[y0 + 10:y1 - 10, 66:84] = 255
+    grid = dict(square_lines(_square_seal(face), 100, 100, 60, 60, 0.0)[0])["grid"]
+    assert grid.shape[1] == 4 * (48 + 48 // 6)  # four cells: two per column
+
+
+def test_bottom_of_a_character_is_not_a_number_strip():
+    # was: the dots of 心 at the foot of a character, below a light row and under one column only, were taken for a
+    # number strip and cut off (the character read as 中, the dots as digits); a number strip runs across the face
+    face = np.full((98, 98), 255, np.uint8)
+    for x0 in (8, 56):
+        for y0 in (4, 42):
+            face[y0:y0 + 32, x0 + 15:x0 + 19] = 0
+            face[y0 + 14:y0 + 18, x0:x0 + 34] = 0
+    face[82:92, 60:64] = 0  # dots under the right column only
+    face[82:92, 76:80] = 0
+    face[82:92, 88:92] = 0
+    roles = [role for role, _ in square_lines(_square_seal(face), 100, 100, 60, 60, 0.0)[0]]
+    assert "strip" not in roles
+    for x in range(4, 94, 7):  # a row of digits across the face is one
+        face[82:92, x:x + 4] = 0
+    roles = [role for role, _ in square_lines(_square_seal(face), 100, 100, 60, 60, 0.0)[0]]
+    assert "strip" in roles
+
+
+def test_three_character_name_seal_whose_tall_yin_was_cut_in_two():
+    # a name of two and 印, the 印 alone in its column, drawn tall: cut in two like the other column, each half
+    # read as 印
+    texts = [SealText("grid", "王林印印", 0.8), SealText("layout", "2 columns", 1.0)]
+    seal = classify(_cand(SealShape.square), texts)
+    assert (seal.type, seal.owner, seal.type_confidence) == (SealType.legal_rep, "王林", 0.9)
