@@ -1,13 +1,14 @@
 """Seal stage benchmark: detection precision/recall, type/shape accuracy, owner and code exact, timings.
 
     python scripts/bench_seals.py --synth /tmp/sealgen              # generated sets (subfolders with labels/)
-    python scripts/bench_seals.py --realdata /work/shared/realdata   # real files (match by count and type per file)
+    python scripts/bench_seals.py --realdata /work/shared/realdata   # real files (paired by type and owner per file)
     python scripts/bench_seals.py --synth DIR --no-read              # detection only
     python scripts/bench_seals.py --synth fixtures/scenarios --total # the scenario fixtures, one row
 
 Generated sets: a detection is a true positive when its box has IoU >= 0.5 with an unmatched label box on the same
 page (``seals`` and ``cross_page_seals``); type, shape, owner and code are compared on the matched pairs. Real data has
-no boxes: per file, labelled and detected seals are paired greedily by type (then any), so recall = paired / labelled,
+no boxes: per file, labelled and detected seals are paired greedily by type and owner, then type, then any, so
+recall = paired / labelled,
 precision = paired / detected; type accuracy is over pairs. Prints markdown tables.
 """
 
@@ -153,15 +154,26 @@ def bench_synth(root: Path, detector, reader, read: bool, limit: int | None):
 
 
 def _match_by_type(gts, seals):
+    """Pairs each labelled seal with a detected one: of the same type and owner first, then of the same type, then
+    any (two name seals on one page are paired by their owners, not by the order they were found in)."""
     used, pairs = set(), []
-    for g in gts:
-        for pass_ in (0, 1):
-            hit = next((j for j, (c, s) in enumerate(seals) if j not in used and
-                        (pass_ or (s is not None and s.type.value == g["type"]))), None)
+
+    def fits(g, s, pass_: int) -> bool:
+        if pass_ == 2:
+            return True
+        same_type = s is not None and s.type.value == g["type"]
+        return same_type and (pass_ == 1 or norm(s.owner) == norm(g.get("owner")))
+
+    done: set[int] = set()
+    for pass_ in (0, 1, 2):  # every label's exact match first, so none takes a seal another label reads exactly
+        for i, g in enumerate(gts):
+            if i in done:
+                continue
+            hit = next((j for j, (c, s) in enumerate(seals) if j not in used and fits(g, s, pass_)), None)
             if hit is not None:
                 used.add(hit)
+                done.add(i)
                 pairs.append((g, seals[hit][0], seals[hit][1]))
-                break
     return pairs
 
 
