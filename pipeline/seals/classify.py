@@ -46,7 +46,7 @@ CODE = re.compile(r"[0-9A-Z]{10,20}")
 _NOT_NAME = re.compile(r"[^\u4e00-\u9fff()（）A-Za-z0-9]")
 # An organisation's registered name is written in Chinese characters: no Latin letters, no Arabic numerals
 # (企业名称登记管理规定). Read at the ends of a name along the rim they are the serial number or the tax id running
-# into it (101成都网证互联网信服务有限公司61000 on a real invoice seal) and are not the owner's.
+# into it (three digits before a company's name and five after it, on a real invoice seal), not the owner's.
 _LATIN_ENDS = re.compile(r"^[0-9A-Za-z]+|[0-9A-Za-z]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 STAGE = "seals"

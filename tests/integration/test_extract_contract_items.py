@@ -4,6 +4,7 @@ output."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 
@@ -64,14 +65,17 @@ def test_contract_items_match_what_the_generator_printed(pipeline, scenario, fil
 
 # Real contracts (../shared/realdata, text layers): the item tables as printed, transcribed by hand. One has two-line
 # headers (单价 / (元)), an amount column headed 合计 and runs on to the next page without its header or a 合计 row.
+# Only the number of rows and a digest of the transcription are kept here: the repository holds no real document's
+# content (product names, prices); a failure prints what was read.
 REAL = {
-    "ctools__04f7f584-ee03-44e8-843c-483df384e42e.pdf": [
-        ("笔记本电脑", "5", "台", "4010.00", "20050.00"), ("笔记本电脑", "1", "台", "4710.00", "4710.00"),
-        ("台式机电脑", "6", "台", "4350.00", "26100.00"), ("台式机电脑", "4", "台", "3350.00", "13400.00"),
-        ("一体机", "1", "台", "1650.00", "1650.00"), ("笔记本内存", "2", "条", "90.00", "180.00"),
-        ("台式机内存", "6", "条", "85.00", "510.00")],
-    "ctools__98776730b1c74eff8765144c46a2b59e.pdf": [("肇新合同管理系统v1.4", "1", "套", "58000.00", "58000.00")],
+    "ctools__04f7f584-ee03-44e8-843c-483df384e42e.pdf": (7, "85c02882342f9f01"),
+    "ctools__98776730b1c74eff8765144c46a2b59e.pdf": (1, "c0114cd6deb49c2a"),
 }
+
+
+def _digest(rows: list) -> str:
+    """sha256 (16 hex digits) of item rows (name, quantity, unit, unit price, amount) as JSON."""
+    return hashlib.sha256(json.dumps([list(r) for r in rows], ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 @pytest.mark.skipif(not (REALDATA / "contracts").is_dir(), reason="../shared/realdata is not available")
@@ -81,4 +85,5 @@ def test_real_contract_item_tables_as_printed(pipeline, name):
     docs, _ = pipeline.process_file(item)
     contract = next(d for d in docs if d.doc_type == "contract")
     got = fields_dict(contract.fields).get("items", [])
-    assert [(i["name"], i["quantity"], i["unit"], i["unit_price"], i["amount"]) for i in got] == REAL[name]
+    rows = [(i["name"], i["quantity"], i["unit"], i["unit_price"], i["amount"]) for i in got]
+    assert (len(rows), _digest(rows)) == REAL[name], rows

@@ -92,7 +92,7 @@ def test_items_table_with_wrapped_names_and_joined_rate():
 def test_embedded_invoice_data_is_the_fast_path(extract):
     kvs = [
         ("eInvoice/InvoiceNo", "12235358"), ("eInvoice/InvoiceCode", "050001700111"), ("IssueDate", "2020年08月05日"),
-        ("Buyer/BuyerName", "个人"), ("Seller/SellerName", "财天下科技有限公司"),
+        ("Buyer/BuyerName", "个人"), ("Seller/SellerName", "瑞信天下科技有限公司"),
         ("Seller/SellerTaxID", "91500102563638729E"), ("TaxInclusiveTotalAmount", "¥10600.00"),
         ("GoodsInfos/GoodsInfo[1]/Item", "*餐饮服务*餐费"), ("GoodsInfos/GoodsInfo[1]/Amount", "100.00"),
         ("GoodsInfos/GoodsInfo[1]/TaxScheme", "6%")]

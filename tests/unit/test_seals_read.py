@@ -247,7 +247,7 @@ def test_supervision_seal_known_by_its_bureau_line_alone():
     seal = classify(_cand(SealShape.oval), [SealText("bottom", "湖生者悦写局", 0.5)])
     assert seal.type == SealType.supervision and seal.type_confidence < 0.8
     # a hospital's charge seal (收费专用章) is no supervision seal
-    texts = [SealText("arc", "昆山市中医医院", 0.9), SealText("bottom", "收费专用章", 0.9)]
+    texts = [SealText("arc", "江阳市中医医院", 0.9), SealText("bottom", "收费专用章", 0.9)]
     assert classify(_cand(SealShape.oval), texts).type == SealType.other
 
 
@@ -277,13 +277,13 @@ def test_company_name_on_an_oval_is_an_invoice_seal():
 
 def test_serial_digits_read_into_the_ends_of_a_name_are_not_the_owners():
     # a registered name has no Latin letters or Arabic numerals: at the ends of the rim's text they are the serial
-    # (a real invoice seal read as 101成都网证互联网信服务有限公司61000)
+    # (a real invoice seal read with three digits before its company's name and five after it)
     oval = Candidate(page=0, shape=SealShape.oval, fit=Fit("ellipse", 50, 50, 48, 34, 0, 0.9, 0.78),
                      bbox=BBox(x0=2, y0=16, x1=98, y1=84), confidence=0.9, colour=True)
-    texts = [SealText("arc", "101成都网证互联网信息服务有限公司61000", 0.8),
+    texts = [SealText("arc", "101成都市瑞星网络信息服务有限公司61000", 0.8),
              SealText("centre", "91510100MA61T6NU56", 0.9), SealText("bottom", "发票专用章", 0.9)]
     seal = classify(oval, texts)
-    assert seal.type == SealType.invoice and seal.owner == "成都网证互联网信息服务有限公司"
+    assert seal.type == SealType.invoice and seal.owner == "成都市瑞星网络信息服务有限公司"
     # inside the name, and where nothing Chinese was read, the text stays as read
     assert classify(_cand(), [SealText("arc", "北京市A瑞辰有限公司", 0.8)]).owner == "北京市A瑞辰有限公司"
     assert classify(_cand(), [SealText("arc", "ABC", 0.8)]).owner == "ABC"

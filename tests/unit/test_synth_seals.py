@@ -18,7 +18,7 @@ SPECS = [
     SealSpec("invoice", "广州市鼎泰电子科技有限公司", shape="oval", code="91440101MA5CXXXX1L"),
     SealSpec("supervision", "国家税务总局北京市税务局", shape="oval"),
     SealSpec("supervision", "四川国家税务总局监制", shape="oval"),
-    SealSpec("legal_rep", "刘晓兰", shape="square", code="5101096334505"),
+    SealSpec("legal_rep", "周文静", shape="square", code="3205081234567"),
     SealSpec("legal_rep", "张伟", shape="square", negative=True),
     SealSpec("bank", "中国工商银行股份有限公司深圳南山支行"),
     SealSpec("bank", "招商银行股份有限公司", shape="oval"),
