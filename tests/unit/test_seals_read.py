@@ -97,14 +97,20 @@ def test_name_seal_whose_characters_are_light_at_the_thirds_is_two_columns():
     assert grid.shape[1] < 5 * grid.shape[0]  # four cells, not nine
 
 
+def _four_crosses(tops: tuple[int, int], h: int) -> np.ndarray:
+    """A 98 x 98 name-seal face of 2x2 'characters': crosses ``h`` high, their rows starting at ``tops``."""
+    face = np.full((98, 98), 255, np.uint8)
+    for x0 in (8, 56):
+        for y0 in tops:
+            face[y0:y0 + h, x0 + 15:x0 + 19] = 0
+            face[y0 + h // 2 - 2:y0 + h // 2 + 2, x0:x0 + 34] = 0
+    return face
+
+
 def test_frame_piece_inside_the_face_is_not_read_with_the_characters():
     # was: a line along the face's edge (the frame found a little off, or the ring of the round seal under the
     # square) was cut into the edge column's characters: 付宇峰印 read as 个与峰白
-    face = np.full((98, 98), 255, np.uint8)
-    for x0 in (8, 56):
-        for y0 in (6, 52):
-            face[y0:y0 + 36, x0 + 15:x0 + 19] = 0
-            face[y0 + 16:y0 + 20, x0:x0 + 34] = 0
+    face = _four_crosses((6, 52), 36)
     clean = dict(square_lines(_square_seal(face), 100, 100, 60, 60, 0.0)[0])["grid"]
     face[:, 1:4] = 0
     face[93:96, :] = 0
@@ -330,11 +336,7 @@ def test_name_seal_face_is_cut_from_the_detectors_square_not_a_ring_beside_it():
     # was: the square's box was taken from the outermost rows and columns mostly inked, and the straight-looking
     # stretch of a round seal's ring beside a name seal stamped across its rim became the box's side: the face moved
     # into the ring and was read as nothing (赵志琳)
-    face = np.full((98, 98), 255, np.uint8)
-    for x0 in (8, 56):
-        for y0 in (6, 52):
-            face[y0:y0 + 36, x0 + 15:x0 + 19] = 0
-            face[y0 + 16:y0 + 20, x0:x0 + 34] = 0
+    face = _four_crosses((6, 52), 36)
     ink = _square_seal(face)
     clean = dict(square_lines(ink, 100, 100, 60, 60, 0.0)[0])["grid"]
     ink[:, 30:35] = 0  # the ring's stretch outside the square's left side
@@ -400,11 +402,7 @@ def test_name_seal_column_is_cut_in_at_most_two_characters():
 def test_bottom_of_a_character_is_not_a_number_strip():
     # was: the dots of 心 at the foot of a character, below a light row and under one column only, were taken for a
     # number strip and cut off (the character read as 中, the dots as digits); a number strip runs across the face
-    face = np.full((98, 98), 255, np.uint8)
-    for x0 in (8, 56):
-        for y0 in (4, 42):
-            face[y0:y0 + 32, x0 + 15:x0 + 19] = 0
-            face[y0 + 14:y0 + 18, x0:x0 + 34] = 0
+    face = _four_crosses((4, 42), 32)
     face[82:92, 60:64] = 0  # dots under the right column only
     face[82:92, 76:80] = 0
     face[82:92, 88:92] = 0
