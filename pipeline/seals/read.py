@@ -161,12 +161,6 @@ class ReadPlan:
     columns: int | None = None  # square seals: how many columns of characters the face was cut into
 
 
-def seal_lines(image: np.ndarray, cand: Candidate, cfg: SealConfig) -> list[tuple[str, np.ndarray]]:
-    """(role, BGR line image) pairs to recognise for one seal."""
-    plan = read_plan(image, cand, cfg)
-    return [] if plan is None else plan.lines
-
-
 def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float | None = None) -> ReadPlan | None:
     """What to read on a seal. ``after``: the rim parameter (from the bottom, clockwise) where the name is known to
     end; by default the name is everything but the widest gap in the band's text."""
