@@ -117,6 +117,9 @@ class SealConfig(BaseModel):
     arc_stretch: float = 1.0  # the unrolled name is widened by this factor before recognition
     read_text: bool = True
     min_text_score: float = 0.3
+    # The recogniser of the name along a round or oval seal's rim: a model of models/manifest.toml fine-tuned on
+    # unrolled seal names (docs/seal_rec.md), or None for the OCR engine's own recogniser.
+    name_model: str | None = None
 
 
 class PipelineConfig(BaseModel):

@@ -229,13 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="label files per set")
     ap.add_argument("--failures", action="store_true", help="list every miss and misread")
     ap.add_argument("--total", action="store_true", help="one row for all sets (e.g. --synth fixtures/scenarios)")
+    ap.add_argument("--name-model", default=None,
+                    help="the seal-name recogniser: a model of models/manifest.toml, or 'engine' for the OCR engine's "
+                         "(default: SealConfig.name_model)")
     args = ap.parse_args(argv)
     detector = SealDetector(SealConfig())
     reader = None
     if not args.no_read:
         from pipeline.ocr.base import get_engine
 
-        reader = SealReader(get_engine("rapidocr"))
+        from pipeline.seals.recogniser import name_recogniser
+
+        model = SealConfig().name_model if args.name_model is None else args.name_model
+        names = name_recogniser(model) if model != "engine" else None
+        reader = SealReader(get_engine("rapidocr"), SealConfig(), names)
     rows = []
     if args.synth:
         rows += bench_synth(args.synth, detector, reader, not args.no_read, args.limit)

@@ -85,6 +85,30 @@ class Pass(NamedTuple):
 # ---------------------------------------------------------------- the engine
 
 
+def read_lattices(session, charset: Sequence[str], crops: Sequence[np.ndarray], k: int, min_prob: float,
+                  batch_size: int, min_ratio: float = 0.0, width_scale: float = 1.0) -> list[Lattice]:
+    """Top-``k`` lattices of single-line crops read at full height by the recognition graph ``session`` (class 0 the
+    CTC blank, then ``charset[1:]``), in batches of crops of similar width."""
+    crops = [as_bgr(c) for c in crops]
+    out: list[Lattice] = [()] * len(crops)
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    for batch in plan_batches(ratios, batch_size):
+        blob = rec_blob([crops[i] for i in batch], min_ratio=min_ratio, text_fill=1.0, width_scale=width_scale)
+        preds = session.run(None, {"x": blob})[0]
+        for i, p in zip(batch, preds):
+            out[i] = from_probs(p, charset, k, min_prob)
+    return out
+
+
+def rec_charset(session, name: str) -> tuple[str, ...]:
+    """The classes of a PP-OCR recognition graph from the character list in its ONNX metadata: the CTC blank, the
+    characters, a space."""
+    meta = session.get_modelmeta().custom_metadata_map
+    if "character" not in meta:
+        raise ModelError(f"the {name} model has no 'character' list in its ONNX metadata; wrong model file")
+    return ("",) + tuple(meta["character"].splitlines()) + (" ",)
+
+
 def onnx_session(model, threads: int, name: str | None = None):
     """An onnxruntime session on ``model`` (a path, or a serialised graph named ``name`` in errors)."""
     import onnxruntime as ort
@@ -126,10 +150,7 @@ class RapidOcrEngine:
         for rows in {self.tuning.height, self.tuning.reread_height} - {REC_HEIGHT}:
             self._recs[rows] = onnx_session(rec_graph_at_height(rec_path, rows), threads, name=str(rec_path))
         self._cls = onnx_session(resolve_model("rapidocr-cls", self.settings), threads) if self.config.use_cls else None
-        meta = self._rec.get_modelmeta().custom_metadata_map
-        if "character" not in meta:
-            raise ModelError("the rapidocr-rec model has no 'character' list in its ONNX metadata; wrong model file")
-        self._charset = ("",) + tuple(meta["character"].splitlines()) + (" ",)
+        self._charset = rec_charset(self._rec, "rapidocr-rec")
 
     @classmethod
     def is_available(cls) -> bool:
@@ -167,16 +188,8 @@ class RapidOcrEngine:
         """Top-``k`` CTC lattices (characters of at least ``min_prob`` per step) of single-line crops read at full
         height, in one recogniser pass: what a candidate text is verified against later
         (:func:`pipeline.ocr.lattice.spot`), e.g. a party's name against a seal's arc."""
-        crops = [as_bgr(c) for c in crops]
-        out: list[Lattice] = [()] * len(crops)
-        ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-        for batch in plan_batches(ratios, self.config.rec_batch_size):
-            blob = rec_blob([crops[i] for i in batch], min_ratio=self.tuning.min_ratio, text_fill=1.0,
-                            width_scale=self.tuning.width_scale)
-            preds = self._rec.run(None, {"x": blob})[0]
-            for i, p in zip(batch, preds):
-                out[i] = from_probs(p, self._charset, k, min_prob)
-        return out
+        return read_lattices(self._rec, self._charset, crops, k, min_prob, self.config.rec_batch_size,
+                             min_ratio=self.tuning.min_ratio, width_scale=self.tuning.width_scale)
 
     # -- steps
 

@@ -18,6 +18,8 @@ The name (the arc, or a square seal's characters) is read with ``engine.lattices
 a prior on the fixed words of organisation names (:func:`pipeline.seals.names.decode`; without a supported lexicon
 word, the lattice's best path, :func:`pipeline.ocr.lattice.best_path`) and the lattice is kept for verifying a party's
 name later, so the name costs one recogniser pass.
+The name along a round or oval seal's rim is read by the seal-name recogniser when the reader has one
+(:mod:`pipeline.seals.recogniser`, a recogniser fine-tuned on unrolled seal names; ``SealConfig.name_model``).
 The other lines are read with ``engine.recognize``.
 """
 
@@ -34,6 +36,7 @@ from pipeline.ocr.lattice import best_path, narrowed
 from pipeline.config import SealConfig
 from pipeline.seals.detect import Candidate
 from pipeline.seals.names import decode
+from pipeline.seals.recogniser import NameRecogniser
 from pipeline.seals.square import square_lines
 from pipeline.seals.unwrap import ink_image, name_columns, text_segments, to_bgr, trim, unwrap_band, upright, widest_gap
 from pipeline.types import SealShape
@@ -56,9 +59,10 @@ class SealText:
 class SealReader:
     """``SealReader(engine, config)(image, candidate) -> tuple[SealText, ...]``; thread-safe (no state per call)."""
 
-    def __init__(self, engine: OcrEngine, config: SealConfig | None = None) -> None:
+    def __init__(self, engine: OcrEngine, config: SealConfig | None = None, names: NameRecogniser | None = None) -> None:
         self.engine = engine
         self.config = config or SealConfig()
+        self.names = names  # the rim's name is read by this recogniser when given (recogniser.py), else by the engine
 
     def __call__(self, image: np.ndarray, cand: Candidate) -> tuple[SealText, ...]:
         plan = read_plan(image, cand, self.config)
@@ -83,9 +87,12 @@ class SealReader:
         # characters per step, so that a party's name can be verified against it later; its text is decoded from
         # that lattice (below), so the name costs one recogniser pass, not two
         named = [i for i, (role, _) in enumerate(lines) if role in NAMED]
-        wide = dict(zip(named, self.engine.lattices([lines[i][1] for i in named], k=DECODE_K,
-                                                    min_prob=DECODE_MIN))) if named and hasattr(
-            self.engine, "lattices") else {}
+        arcs = [i for i in named if lines[i][0] == "arc"] if self.names is not None else []
+        by_engine = [i for i in named if i not in arcs] if hasattr(self.engine, "lattices") else []
+        wide = {}
+        for idx, rec in ((arcs, self.names), (by_engine, self.engine)):
+            if idx:
+                wide.update(zip(idx, rec.lattices([lines[i][1] for i in idx], k=DECODE_K, min_prob=DECODE_MIN)))
         rest = [i for i in range(len(lines)) if i not in wide]
         results = dict(zip(rest, self.engine.recognize([lines[i][1] for i in rest]))) if rest else {}
         # the name's text: the lattice decoded with a prior on the fixed words of organisation names (regions,

@@ -1,7 +1,8 @@
 """The seal stage: detect every seal on a page, read it and classify it.
 
-``SealStage(engine, config)(image_bgr, page) -> tuple[Seal, ...]``. Built once per process with the shared OCR engine;
-safe to call from several threads (no state per call). Cross-page slices are reported without reading their text.
+``SealStage(engine, config)(image_bgr, page) -> tuple[Seal, ...]``. Built once per process with the shared OCR engine
+(and the process-wide seal-name recogniser, ``config.name_model``); safe to call from several threads (no state per
+call). Cross-page slices are reported without reading their text.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pipeline.seals.classify import STAGE, classify
 from pipeline.config import SealConfig
 from pipeline.seals.detect import SealDetector
 from pipeline.seals.read import SealReader
+from pipeline.seals.recogniser import name_recogniser
 from pipeline.types import Page, Seal
 
 
@@ -20,8 +22,14 @@ class SealStage:
     def __init__(self, engine: OcrEngine | None, config: SealConfig | None = None) -> None:
         self.config = config or SealConfig()
         self.detector = SealDetector(self.config)
-        self.reader = SealReader(engine, self.config) if engine is not None and self.config.read_text else None
+        self.reader = None
         self.engine_name = None if engine is None else f"{engine.name} {engine.version}"
+        if engine is not None and self.config.read_text:
+            names = None
+            if self.config.name_model:
+                names = name_recogniser(self.config.name_model, getattr(engine, "settings", None))
+                self.engine_name += f" + {self.config.name_model}"
+            self.reader = SealReader(engine, self.config, names)
 
     def __call__(self, image: np.ndarray | None, page: Page) -> tuple[Seal, ...]:
         if image is None or not self.config.enabled:

@@ -147,6 +147,19 @@ def test_reader_decodes_from_a_wide_lattice_and_keeps_the_usual_narrow_one():
     assert arc.lattice == narrowed(wide) and all(ch != "京" for _, top in arc.lattice for ch, _ in top)
 
 
+def test_reader_reads_the_rim_name_with_the_name_recogniser_and_a_square_face_with_the_engine():
+    rim = lattice("北", "京", "市", "瑞", "辰", "有", "限", "公", "司")
+    face = lattice("王", "伟", "之", "印")
+    engine, names = _Engine(face), _Engine(rim)
+    blank = np.full((40, 120, 3), 255, np.uint8)
+    texts = SealReader(engine, SealConfig(), names)._recognise([("arc", blank), ("grid", blank)])
+    assert {t.role: t.text for t in texts} == {"arc": "北京市瑞辰有限公司", "grid": "王伟之印"}
+    assert names.asked == engine.asked  # both read as wide as the name is decoded from
+    # without a name recogniser the engine reads the rim too
+    arc = next(t for t in SealReader(engine, SealConfig())._recognise([("arc", blank)]) if t.role == "arc")
+    assert arc.text == "王伟之印"
+
+
 def test_narrowed_lattice_is_what_the_recogniser_would_have_stored_narrow():
     rng = np.random.default_rng(5)
     charset = [""] + [chr(0x4E00 + i) for i in range(60)]
