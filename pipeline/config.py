@@ -119,7 +119,7 @@ class SealConfig(BaseModel):
     min_text_score: float = 0.3
     # The recogniser of the name along a round or oval seal's rim: a model of models/manifest.toml fine-tuned on
     # unrolled seal names (docs/seal_rec.md), or None for the OCR engine's own recogniser.
-    name_model: str | None = None
+    name_model: str | None = "seal-rec"
 
 
 class PipelineConfig(BaseModel):

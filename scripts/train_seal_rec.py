@@ -1,9 +1,9 @@
-"""Make the seal-name recogniser (models/seal_rec.onnx): generated seal-name strips, then a CTC fine-tune of rapidocr's
+"""Make the seal-name recogniser (models/seal_rec.npz): generated seal-name strips, then a CTC fine-tune of rapidocr's
 PP-OCRv6 small recogniser on them. How it was run and what it measures: docs/seal_rec.md.
 
     python scripts/train_seal_rec.py strips /tmp/sealstrips --seed 11 --count 6000   # project venv
     python scripts/train_seal_rec.py strips /tmp/sealstrips --seed 12 --count 6000
-    python scripts/train_seal_rec.py train /tmp/sealstrips models/seal_rec.onnx --steps 700 --lr 1.5e-4  # + [train]
+    python scripts/train_seal_rec.py train /tmp/sealstrips models/seal_rec.npz --steps 700 --lr 1.5e-4  # + [train]
 
 ``strips``: a random seal (scripts/synth) with a random name is stamped on a patch of printed text, the patch is
 scanned, photographed, greyed or faxed (scripts/synth/photo.py), our detector finds the seal and our reader unrolls its
@@ -14,8 +14,8 @@ words, and banks with random branches, so that the model learns glyphs, not the 
 
 ``train``: the recognition graph is converted to PyTorch (onnx2torch; the 2x2 SAME_UPPER convolutions given explicit
 padding, the final softmax dropped), every float tensor is trained with CTC (AdamW, warm-up then cosine, batch
-statistics frozen), and the trained tensors are written back into rapidocr's original graph, so the model keeps its
-graph, inputs and character list and runs wherever the original runs. Needs ``pip install -e .[train]`` (torch,
+statistics frozen), and the trained tensors are saved as float16 (.npz), which the pipeline puts back into rapidocr's
+original graph at load, so the model keeps its graph, inputs and character list and runs wherever the original runs. Needs ``pip install -e .[train]`` (torch,
 onnx2torch) and about 30 minutes on 2 cores for 700 steps.
 """
 
@@ -95,6 +95,38 @@ class Names:
         return b + c + ("分行" if rng.random() < 0.5 else str(rng.choice(N.DISTRICTS)) + "支行")
 
 
+# other registered names: individual businesses (个体工商户) and institutions, whose names end in other words
+SHOPS = "商行 商店 经营部 百货商场 超市 酒吧 餐厅 饭店 门诊部 工作室 服务部 批发部 加工厂 便利店 药店 茶庄".split()
+INSTITUTIONS = "医院 中学 小学 研究院 研究所 服务中心 事务所 律师事务所 会计师事务所 协会 合作社 专业合作社 图书馆 设计院".split()
+SUPERVISION = "全国统一发票监制章"
+
+
+def mixed_spec(rng: np.random.Generator, names: Names):
+    """``--names mixed``: the supervision seal's title arc, names that are not companies', and random text (no
+    structure to learn, only glyphs) besides company and bank names. Returns (spec, the arc's text)."""
+    from scripts.synth.seals import SealSpec
+
+    r = rng.random()
+    if r < 0.15:
+        region = str(rng.choice(names.N.PROVINCES + names.N.MUNICIPALITIES))
+        owner = f"国家税务总局{region}{'省' if region in names.N.PROVINCES else '市'}税务局" if rng.random() < 0.7 \
+            else f"{region}国家税务总局监制"
+        return SealSpec("supervision", owner, "oval"), SUPERVISION
+    if r < 0.4:
+        text = "".join(rng.choice(GB1, int(rng.integers(4, 17))))
+        return SealSpec(str(rng.choice(["official", "other", "contract"])), text, "round" if rng.random() < 0.7
+                        else "oval"), text
+    if r < 0.55:
+        place = str(rng.choice(names.cities)) + "市" + ("" if rng.random() < 0.5 else str(
+            rng.choice(names.N.DISTRICTS)) + "区")
+        trade = "".join(rng.choice(GB1, int(rng.integers(2, 5))))
+        text = place + trade + str(rng.choice(SHOPS + INSTITUTIONS))
+        return SealSpec(str(rng.choice(["official", "invoice", "finance"])), text, "round" if rng.random() < 0.6
+                        else "oval"), text
+    spec = seal_spec(rng, names)
+    return spec, spec.owner
+
+
 def seal_spec(rng: np.random.Generator, names: Names):
     from scripts.synth.seals import SealSpec
 
@@ -138,7 +170,7 @@ def print_patch(rng: np.random.Generator, w: int, h: int, owner: str, dpi: float
     return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
 
 
-def make_strips(out: Path, seed: int, count: int) -> None:
+def make_strips(out: Path, seed: int, count: int, mixed: bool = False) -> None:
     from pipeline.seals import SealConfig, SealDetector
     from pipeline.seals.read import read_plan
     from scripts.synth import photo, seal_shapes
@@ -155,7 +187,8 @@ def make_strips(out: Path, seed: int, count: int) -> None:
     labels, made, tried = [], 0, 0
     while made < count:
         tried += 1
-        spec = seal_spec(rng, names)
+        spec, text = mixed_spec(rng, names) if mixed else (seal_spec(rng, names), None)
+        text = text or spec.owner
         family[0] = str(rng.choice(FAMILIES))
         dpi = float(rng.choice([150, 200, 200, 300]))
         seal = synth_seals.render_seal(spec, dpi, rng)
@@ -196,7 +229,7 @@ def make_strips(out: Path, seed: int, count: int) -> None:
             continue
         name = f"{seed}_{made:06d}.png"
         cv2.imwrite(str(out / "img" / name), arc[0])
-        labels.append({"file": name, "text": spec.owner, "variant": str(variant), "type": spec.type,
+        labels.append({"file": name, "text": text, "variant": str(variant), "type": spec.type,
                        "shape": spec.shape})
         made += 1
         if made % 200 == 0:
@@ -286,7 +319,10 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
     from pipeline.models import resolve_model
 
     torch.set_num_threads(2)
-    src = onnx.load(str(init_from or resolve_model(SOURCE)))
+    from pipeline.seals.recogniser import tuned_graph
+
+    src = onnx.load(str(resolve_model(SOURCE))) if init_from is None else onnx.load_from_string(
+        tuned_graph(resolve_model(SOURCE), init_from))
     chars = {p.key: p.value for p in src.metadata_props}["character"]
     charset = ("",) + tuple(chars.splitlines()) + (" ",)
     index = {c: i for i, c in enumerate(charset) if c}
@@ -373,18 +409,21 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
             if step >= steps:
                 break
     net.eval()
-    # the trained tensors go back into the original graph (its softmax, padding and character list unchanged)
-    for i in src.graph.initializer:
-        if i.name in tied:
-            i.CopyFrom(onnx.numpy_helper.from_array(tied[i.name].detach().numpy().astype(init[i.name].dtype), i.name))
-    onnx.save(src, str(out))
-    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    # the shipped form: the trained tensors as float16, put back into the original graph at load (its softmax,
+    # padding and character list unchanged; pipeline/seals/recogniser.py)
+    from pipeline.seals.recogniser import tuned_graph
+
+    base = {i.name: onnx.numpy_helper.to_array(i) for i in onnx.load(str(resolve_model(SOURCE))).graph.initializer}
+    weights = {name: t.detach().numpy().astype(np.float16) for name, t in tied.items()
+               if not np.array_equal(t.detach().numpy(), base[name])}
+    np.savez_compressed(out, **weights)
+    sess = ort.InferenceSession(tuned_graph(resolve_model(SOURCE), out), providers=["CPUExecutionProvider"])
     worst = 0.0
     for d in val[:8]:
         x = blob([img(d)])
         ref = torch.softmax(net(torch.from_numpy(x)), -1).detach().numpy()
         worst = max(worst, float(np.abs(sess.run(None, {"x": x})[0] - ref).max()))
-    print(f"{out}: onnxruntime vs torch, largest difference {worst:.2e}")
+    print(f"{out}: {len(weights)} tensors; onnxruntime (float16 weights) vs torch, largest difference {worst:.2e}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -394,15 +433,19 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("out", type=Path)
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--count", type=int, required=True)
+    s.add_argument("--names", choices=("company", "mixed"), default="company",
+                   help="company: company and bank names; mixed: also supervision titles, shops and institutions, "
+                        "random text")
     t = sub.add_parser("train", help="fine-tune on the strips of a folder, write the ONNX model")
     t.add_argument("data", type=Path)
     t.add_argument("out", type=Path)
     t.add_argument("--steps", type=int, default=700)
     t.add_argument("--lr", type=float, default=1.5e-4)
-    t.add_argument("--init", type=Path, default=None, help="go on from this model (default: rapidocr's recogniser)")
+    t.add_argument("--init", type=Path, default=None,
+                   help="go on from these weights (.npz written by train; default: rapidocr's recogniser)")
     args = ap.parse_args(argv)
     if args.cmd == "strips":
-        make_strips(args.out, args.seed, args.count)
+        make_strips(args.out, args.seed, args.count, args.names == "mixed")
     else:
         train(args.data, args.out, args.steps, args.lr, args.init)
     return 0
