@@ -54,7 +54,6 @@ GB1 = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xD8) for lo in ra
        if not (hi == 0xD7 and lo > 0xF9)]
 
 SOURCE = "rapidocr-rec"  # the model fine-tuned (models/manifest.toml)
-HEIGHT = 48
 BATCH = 16
 
 
@@ -244,13 +243,10 @@ def make_strips(out: Path, seed: int, count: int, mixed: bool = False) -> None:
 
 
 def blob(crops: list[np.ndarray]) -> np.ndarray:
-    """As pipeline.ocr.ppocr.rec_blob reads a name strip (48 rows, width by aspect, right-padded with 0)."""
-    widths = [max(1, int(math.ceil(HEIGHT * c.shape[1] / c.shape[0]))) for c in crops]
-    out = np.zeros((len(crops), 3, HEIGHT, max(widths)), np.float32)
-    for i, (c, w) in enumerate(zip(crops, widths)):
-        interp = cv2.INTER_AREA if HEIGHT < c.shape[0] else cv2.INTER_LINEAR
-        out[i, :, :, :w] = cv2.resize(c, (w, HEIGHT), interpolation=interp).transpose(2, 0, 1) * (1 / 127.5) - 1.0
-    return out
+    """A batch as the reader gives name strips to the recogniser (48 rows, width by aspect, right-padded)."""
+    from pipeline.ocr.ppocr import rec_blob
+
+    return rec_blob(crops)
 
 
 def trainable(model, source):
