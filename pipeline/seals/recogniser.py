@@ -3,9 +3,9 @@
 The OCR engine's recogniser reads printed lines well but a seal's name, unrolled from its rim, poorly: condensed
 serif glyphs, ink spread and breaks, print crossing the strokes. The seal model is rapidocr's PP-OCRv6 small
 recogniser (same graph, same character list) fine-tuned on unrolled seal names by ``scripts/train_seal_rec.py``
-(docs/seal_rec.md: how it was made and what it measures). Its weights are shipped as ``models/seal_rec.npz`` (float16,
-9 MB) and put into the recogniser's graph from the rapidocr wheel at load (:func:`tuned_graph`). It reads only the name along the rim; every other line on a
-seal (tax id, title, serial) is still read by the OCR engine.
+(docs/seal_rec.md: how it was made and what it measures). Its weights are shipped as ``models/seal_rec.npz``
+(float16, 9 MB) and put into the recogniser's graph from the rapidocr wheel at load (:func:`tuned_graph`). It reads
+only the name along the rim; every other line on a seal (tax id, title, serial) is still read by the OCR engine.
 
 ``name_recogniser(model, settings)`` is the process-wide instance (built on first use, the model's sha256 verified);
 ``lattices`` is safe to call from several threads (onnxruntime sessions are; nothing is stored per call).
@@ -25,8 +25,6 @@ from pipeline.ocr.lattice import Lattice
 from pipeline.ocr.rapid import onnx_session, read_lattices, rec_charset
 
 BATCH = 8  # name strips per recogniser batch (a page holds a few seals)
-
-
 BASE = "rapidocr-rec"  # the recogniser whose graph the seal model's weights go into
 
 
@@ -87,4 +85,4 @@ def name_recogniser(model: str, settings: Settings | None = None) -> NameRecogni
         return rec
 
 
-__all__ = ["NameRecogniser", "name_recogniser"]
+__all__ = ["NameRecogniser", "name_recogniser", "tuned_graph"]
