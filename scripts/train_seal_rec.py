@@ -249,7 +249,7 @@ def blob(crops: list[np.ndarray]) -> np.ndarray:
     return rec_blob(crops)
 
 
-def trainable(model, source):
+def trainable(model):
     """The graph as a torch module on logits, and {ONNX initializer name: torch tensor} for every float tensor of it
     (module weights by their node's inputs; onnx2torch's other initializers, one buffer per use in node order, made
     parameters, one shared parameter per ONNX initializer)."""
@@ -271,7 +271,7 @@ def trainable(model, source):
     del m.graph.output[:]
     m.graph.output.append(onnx.helper.make_tensor_value_info(last.input[0], onnx.TensorProto.FLOAT, None))
     net = convert(m, attach_onnx_mapping=True)
-    init = {i.name: onnx.numpy_helper.to_array(i) for i in source.graph.initializer}
+    init = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
     nodes = {n.name: n for n in m.graph.node}
     tied: dict = {}
     k = 0
@@ -322,7 +322,7 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
     chars = {p.key: p.value for p in src.metadata_props}["character"]
     charset = ("",) + tuple(chars.splitlines()) + (" ",)
     index = {c: i for i, c in enumerate(charset) if c}
-    net, tied, init = trainable(src, src)
+    net, tied, init = trainable(src)
     print("trainable tensors", len(tied), "elements", sum(t.numel() for t in tied.values()), "of",
           sum(v.size for v in init.values()), flush=True)
 

@@ -47,7 +47,8 @@ def test_seal_model_keeps_the_recognisers_graph_and_characters():
 
 def test_weights_that_do_not_fit_the_graph_are_a_clear_error(tmp_path):
     base = resolve_model("rapidocr-rec")
-    name = next(iter(np.load(resolve_model("seal-rec")).files))
+    with np.load(resolve_model("seal-rec")) as npz:
+        name = npz.files[0]
     np.savez(tmp_path / "stray.npz", **{"no_such_tensor": np.zeros(3, np.float16)})
     with pytest.raises(ModelError, match="name no initializer"):
         tuned_graph(base, tmp_path / "stray.npz")
