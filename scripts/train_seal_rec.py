@@ -52,6 +52,8 @@ PRINT = "甲方乙方（盖章）：法定代表人签字或盖章开户银行�
 FAMILIES = ["serif_bold"] * 5 + ["serif", "sans_bold", "sans"]  # the name's font (the generator always uses serif_bold)
 GB1 = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF)
        if not (hi == 0xD7 and lo > 0xF9)]
+GB2 = [bytes([hi, lo]).decode("gb2312") for hi in range(0xD8, 0xF8) for lo in range(0xA1, 0xFF)]  # level 2: 3008
+VARIANTS = "clean:1,scan:2,photo:2,grey:1,fax:1"  # how a patch is degraded, with integer weights
 
 SOURCE = "rapidocr-rec"  # the model fine-tuned (models/manifest.toml)
 BATCH = 16
@@ -62,11 +64,17 @@ BATCH = 16
 
 
 class Names:
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, level2: float = 0.0) -> None:
         from pipeline.seals import names as N
 
         self.rng, self.N = rng, N
         self.cities = N.CITIES + N.COUNTY_CITIES
+        self.level2 = level2  # share of trade-name characters from GB2312 level 2 (鑫, 曜, 翊, ...)
+
+    def trade(self, n: int) -> str:
+        if not self.level2:
+            return "".join(self.rng.choice(GB1, n))
+        return "".join(str(self.rng.choice(GB2 if self.rng.random() < self.level2 else GB1)) for _ in range(n))
 
     def company(self) -> str:
         rng, N = self.rng, self.N
@@ -80,7 +88,7 @@ class Names:
         else:
             region = str(rng.choice(N.MUNICIPALITIES)) + "市" + str(rng.choice(N.DISTRICTS[:48])) + "区"
         n = int(rng.choice([2, 2, 2, 3, 4]))
-        trade = "".join(rng.choice(GB1, n))
+        trade = self.trade(n)
         return region + trade + str(rng.choice(INDUSTRY)) + str(rng.choice(FORMS))
 
     def bank(self) -> str:
@@ -112,13 +120,13 @@ def mixed_spec(rng: np.random.Generator, names: Names):
             else f"{region}国家税务总局监制"
         return SealSpec("supervision", owner, "oval"), SUPERVISION
     if r < 0.4:
-        text = "".join(rng.choice(GB1, int(rng.integers(4, 17))))
+        text = names.trade(int(rng.integers(4, 17)))
         return SealSpec(str(rng.choice(["official", "other", "contract"])), text, "round" if rng.random() < 0.7
                         else "oval"), text
     if r < 0.55:
         place = str(rng.choice(names.cities)) + "市" + ("" if rng.random() < 0.5 else str(
             rng.choice(names.N.DISTRICTS)) + "区")
-        trade = "".join(rng.choice(GB1, int(rng.integers(2, 5))))
+        trade = names.trade(int(rng.integers(2, 5)))
         text = place + trade + str(rng.choice(SHOPS + INSTITUTIONS))
         return SealSpec(str(rng.choice(["official", "invoice", "finance"])), text, "round" if rng.random() < 0.6
                         else "oval"), text
@@ -169,7 +177,8 @@ def print_patch(rng: np.random.Generator, w: int, h: int, owner: str, dpi: float
     return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
 
 
-def make_strips(out: Path, seed: int, count: int, mixed: bool = False) -> None:
+def make_strips(out: Path, seed: int, count: int, mixed: bool = False, level2: float = 0.0,
+                variants: str = VARIANTS) -> None:
     from pipeline.seals import SealConfig, SealDetector
     from pipeline.seals.read import read_plan
     from scripts.synth import photo, seal_shapes
@@ -178,61 +187,65 @@ def make_strips(out: Path, seed: int, count: int, mixed: bool = False) -> None:
 
     (out / "img").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    names = Names(rng)
+    names = Names(rng, level2)
+    ways = [name for name, w in (v.split(":") for v in variants.split(",")) for _ in range(int(w))]
     family = ["serif_bold"]
     glyph = seal_shapes._glyph
     seal_shapes._glyph = lambda ch, fam, em, xscale=1.0: glyph(ch, family[0] if fam == "serif_bold" else fam, em, xscale)
-    det, cfg = SealDetector(SealConfig()), SealConfig()
-    labels, made, tried = [], 0, 0
-    while made < count:
-        tried += 1
-        spec, text = mixed_spec(rng, names) if mixed else (seal_spec(rng, names), None)
-        text = text or spec.owner
-        family[0] = str(rng.choice(FAMILIES))
-        dpi = float(rng.choice([150, 200, 200, 300]))
-        seal = synth_seals.render_seal(spec, dpi, rng)
-        sh, sw = seal.shape[:2]
-        W, H = int(sw * rng.uniform(1.5, 2.2)), int(sh * rng.uniform(1.5, 2.2))
-        page = print_patch(rng, W, H, spec.owner, dpi)
-        centre = (W / 2 + rng.uniform(-0.1, 0.1) * W, H / 2 + rng.uniform(-0.1, 0.1) * H)
-        page, box = synth_seals.stamp(page, seal, centre, rng)
-        doc = Rendered(dpi=dpi, pages=[page], pdf=None, page_sizes=[(W, H)], field_boxes={},
-                       seals=[{"bbox": box, "page": 0}], cross_page_seals=[])
-        variant = rng.choice(["clean", "scan", "scan", "photo", "photo", "grey", "fax"])
-        if variant in ("scan", "grey"):
-            doc = photo.scanned(doc, rng)
-        if variant == "photo":
-            doc = photo.photographed(doc, rng, size=(int(W * 1.15), int(H * 1.15)))
-            q = int(rng.integers(70, 93))
-            jpg = cv2.imencode(".jpg", doc.pages[0], [cv2.IMWRITE_JPEG_QUALITY, q])[1]
-            doc = dataclasses.replace(doc, pages=[cv2.imdecode(jpg, 1)])
-        if variant == "grey":
-            doc = photo.greyscale(doc, rng)
-        if variant == "fax":
-            doc = photo.faxed(doc, rng)
-        img = doc.pages[0]
-        gb = doc.seals[0]["bbox"] if doc.seals and doc.seals[0].get("bbox") else box
+    try:  # the generator's glyphs drawn in the strip's font, for this call only
+        det, cfg = SealDetector(SealConfig()), SealConfig()
+        labels, made, tried = [], 0, 0
+        while made < count:
+            tried += 1
+            spec, text = mixed_spec(rng, names) if mixed else (seal_spec(rng, names), None)
+            text = text or spec.owner
+            family[0] = str(rng.choice(FAMILIES))
+            dpi = float(rng.choice([150, 200, 200, 300]))
+            seal = synth_seals.render_seal(spec, dpi, rng)
+            sh, sw = seal.shape[:2]
+            W, H = int(sw * rng.uniform(1.5, 2.2)), int(sh * rng.uniform(1.5, 2.2))
+            page = print_patch(rng, W, H, spec.owner, dpi)
+            centre = (W / 2 + rng.uniform(-0.1, 0.1) * W, H / 2 + rng.uniform(-0.1, 0.1) * H)
+            page, box = synth_seals.stamp(page, seal, centre, rng)
+            doc = Rendered(dpi=dpi, pages=[page], pdf=None, page_sizes=[(W, H)], field_boxes={},
+                           seals=[{"bbox": box, "page": 0}], cross_page_seals=[])
+            variant = rng.choice(ways)
+            if variant in ("scan", "grey"):
+                doc = photo.scanned(doc, rng)
+            if variant == "photo":
+                doc = photo.photographed(doc, rng, size=(int(W * 1.15), int(H * 1.15)))
+                q = int(rng.integers(70, 93))
+                jpg = cv2.imencode(".jpg", doc.pages[0], [cv2.IMWRITE_JPEG_QUALITY, q])[1]
+                doc = dataclasses.replace(doc, pages=[cv2.imdecode(jpg, 1)])
+            if variant == "grey":
+                doc = photo.greyscale(doc, rng)
+            if variant == "fax":
+                doc = photo.faxed(doc, rng)
+            img = doc.pages[0]
+            gb = doc.seals[0]["bbox"] if doc.seals and doc.seals[0].get("bbox") else box
 
-        def overlap(cd) -> float:
-            b = cd.bbox
-            ix = max(0, min(b.x1, gb[2]) - max(b.x0, gb[0]))
-            iy = max(0, min(b.y1, gb[3]) - max(b.y0, gb[1]))
-            return ix * iy / max(1, (b.x1 - b.x0) * (b.y1 - b.y0) + (gb[2] - gb[0]) * (gb[3] - gb[1]) - ix * iy)
+            def overlap(cd) -> float:
+                b = cd.bbox
+                ix = max(0, min(b.x1, gb[2]) - max(b.x0, gb[0]))
+                iy = max(0, min(b.y1, gb[3]) - max(b.y0, gb[1]))
+                return ix * iy / max(1, (b.x1 - b.x0) * (b.y1 - b.y0) + (gb[2] - gb[0]) * (gb[3] - gb[1]) - ix * iy)
 
-        best = max((cd for cd in det(img, 0, dpi) if not cd.cross_page), key=overlap, default=None)
-        if best is None or overlap(best) < 0.5 or best.shape.value == "square":
-            continue
-        plan = read_plan(img, best, cfg)
-        arc = [im for role, im in (plan.lines if plan else []) if role == "arc"]
-        if not arc:
-            continue
-        name = f"{seed}_{made:06d}.png"
-        cv2.imwrite(str(out / "img" / name), arc[0])
-        labels.append({"file": name, "text": text, "variant": str(variant), "type": spec.type,
-                       "shape": spec.shape})
-        made += 1
-        if made % 200 == 0:
-            print(made, tried, flush=True)
+            best = max((cd for cd in det(img, 0, dpi) if not cd.cross_page), key=overlap, default=None)
+            if best is None or overlap(best) < 0.5 or best.shape.value == "square":
+                continue
+            plan = read_plan(img, best, cfg)
+            arc = [im for role, im in (plan.lines if plan else []) if role == "arc"]
+            if not arc:
+                continue
+            name = f"{seed}_{made:06d}.png"
+            cv2.imwrite(str(out / "img" / name), arc[0])
+            labels.append({"file": name, "text": text, "variant": str(variant), "type": spec.type,
+                           "shape": spec.shape})
+            made += 1
+            if made % 200 == 0:
+                print(made, tried, flush=True)
+    finally:
+        seal_shapes._glyph = glyph
     (out / f"labels_{seed}.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in labels),
                                               encoding="utf-8")
     print("made", made, "tried", tried)
@@ -307,7 +320,8 @@ def trainable(model):
     return net, tied, init
 
 
-def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | None = None) -> None:
+def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | None = None,
+          val_seeds: tuple[int, ...] = ()) -> None:
     import onnx
     import onnxruntime as ort
     import torch
@@ -334,8 +348,11 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
                 recs.append(d)
     random.seed(0)
     random.shuffle(recs)
-    nv = min(300, len(recs) // 5)
-    val, train_set = recs[:nv], recs[nv:]
+    # held back: 300 strips, of the seeds named (strips the weights started from never saw) or of all
+    pool = [d for d in recs if not val_seeds or int(d["file"].split("_")[0]) in val_seeds]
+    val = pool[:min(300, len(pool) // 5)]
+    held = {d["file"] for d in val}
+    train_set = [d for d in recs if d["file"] not in held]
     print("train", len(train_set), "val", len(val), flush=True)
     images: dict[str, np.ndarray] = {}
 
@@ -361,14 +378,18 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
             outs.append("".join(s))
         return outs
 
-    def evaluate():
+    def evaluate():  # exact share of the held-back strips, and per degradation
         net.eval()
-        ok = 0
+        per: dict[str, list[int]] = {}
         with torch.no_grad():
             for i in range(0, len(val), BATCH):
                 bb = val[i:i + BATCH]
-                ok += sum(p == d["text"] for p, d in zip(greedy(net(torch.from_numpy(blob([img(d) for d in bb])))), bb))
-        return ok / len(val)
+                for p, d in zip(greedy(net(torch.from_numpy(blob([img(d) for d in bb])))), bb):
+                    per.setdefault(d["variant"], [0, 0])
+                    per[d["variant"]][0] += p == d["text"]
+                    per[d["variant"]][1] += 1
+        ok = sum(a for a, _ in per.values())
+        return f"{ok / len(val):.3f} (" + " ".join(f"{k} {a}/{b}" for k, (a, b) in sorted(per.items())) + ")"
 
     def set_train():
         net.train()
@@ -432,6 +453,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--names", choices=("company", "mixed"), default="company",
                    help="company: company and bank names; mixed: also supervision titles, shops and institutions, "
                         "random text")
+    s.add_argument("--level2", type=float, default=0.0,
+                   help="share of trade-name characters drawn from GB2312 level 2 (default: level 1 only)")
+    s.add_argument("--variants", default=VARIANTS,
+                   help=f"degradations with integer weights (default {VARIANTS})")
     t = sub.add_parser("train", help="fine-tune on the strips of a folder, write the ONNX model")
     t.add_argument("data", type=Path)
     t.add_argument("out", type=Path)
@@ -439,11 +464,15 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--lr", type=float, default=1.5e-4)
     t.add_argument("--init", type=Path, default=None,
                    help="go on from these weights (.npz written by train; default: rapidocr's recogniser)")
+    t.add_argument("--val-seeds", default="",
+                   help="hold back strips of these seeds only (comma-separated; default: of all), e.g. the seeds "
+                        "added since the --init weights were trained")
     args = ap.parse_args(argv)
     if args.cmd == "strips":
-        make_strips(args.out, args.seed, args.count, args.names == "mixed")
+        make_strips(args.out, args.seed, args.count, args.names == "mixed", args.level2, args.variants)
     else:
-        train(args.data, args.out, args.steps, args.lr, args.init)
+        train(args.data, args.out, args.steps, args.lr, args.init,
+              tuple(int(x) for x in args.val_seeds.split(",") if x))
     return 0
 
 

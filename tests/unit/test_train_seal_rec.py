@@ -1,0 +1,42 @@
+"""scripts/train_seal_rec.py's strips: the name vocabulary and the degradations, and a few strips end to end (the
+strip saved is what the reader unrolls; its label is the name printed)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from scripts.train_seal_rec import GB1, GB2, Names, make_strips
+
+
+def test_trade_names_draw_level_2_characters_only_when_asked():
+    plain = Names(np.random.default_rng(1)).trade(3000)
+    assert set(plain) <= set(GB1)
+    mixed = Names(np.random.default_rng(1), level2=0.3).trade(3000)
+    share = sum(ch in GB2 for ch in mixed) / len(mixed)
+    assert 0.27 < share < 0.33
+    assert set(mixed) <= set(GB1) | set(GB2)
+
+
+def test_default_trade_names_are_drawn_as_before_the_level_2_option():
+    # the strips of a seed stay the same: the default draws one choice of n level-1 characters, as it always did
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    assert Names(a).trade(4) == "".join(b.choice(GB1, 4))
+    assert a.random() == b.random()
+
+
+def test_strips_are_unrolled_seal_names_with_their_labels(tmp_path):
+    from scripts.synth import seal_shapes
+
+    glyph = seal_shapes._glyph
+    make_strips(tmp_path, seed=3, count=3, level2=0.5, variants="fax:1,photo:1")
+    assert seal_shapes._glyph is glyph  # the strip fonts do not leak into the generator afterwards
+    labels = [json.loads(line) for line in (tmp_path / "labels_3.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(labels) == 3
+    for lab in labels:
+        assert lab["variant"] in ("fax", "photo")
+        strip = cv2.imread(str(tmp_path / "img" / lab["file"]))
+        assert strip is not None and strip.shape[1] > 2 * strip.shape[0]  # a line along the rim, not a disc
+        assert len(lab["text"]) >= 4
