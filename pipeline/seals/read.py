@@ -9,7 +9,9 @@ other way round. The seal is then turned upright and two horizontal bands are re
 id, the middle line of a supervision seal) and the bottom (the title: 财务专用章, 发票专用章, ...), the latter only when
 the middle of the title box holds ink; a title that cannot be read is reported as an empty ``bottom`` text. When the
 name read has characters after its last word (有限公司深圳市明: a faint stretch of a partial impression was taken for
-the gap at the bottom), the seal is read once more with the name starting after that word.
+the gap at the bottom), the seal is read once more with the name starting after that word. When the name is cut
+short at an end (有限责任 without 公司, 工商银行 without 中国: a faint end taken for the gap), its arc is unrolled again
+over that much more of the rim and kept if that end then reads whole (:func:`name_cut`).
 
 Square seals: the face inside the border is cut into columns (right to left) and each column into its characters (top
 to bottom, :func:`column_cells`), laid on one line; a number strip along the bottom is read on its own.
@@ -78,8 +80,38 @@ class SealReader:
             again = read_plan(image, cand, self.config, after=t0 + cut * (t1 - t0))
             if again is not None and again.lines:
                 texts = self._recognise(again.lines)
+                plan = again
+        if plan.name_span is not None:
+            texts = self._complete(image, cand, texts, plan.name_span)
         if plan.columns is not None:  # how the square's face is laid out: two columns is a personal name seal
             texts += (SealText("layout", f"{plan.columns} columns", 1.0),)
+        return texts
+
+    def _complete(self, image: np.ndarray, cand: Candidate, texts: tuple[SealText, ...],
+                  span: tuple[float, float]) -> tuple[SealText, ...]:
+        """The name read again over a wider stretch of the rim when it is cut short at an end (有限责任 without 公司,
+        工商银行 without 中国: a faint end taken for the gap), kept only when the end it was cut at then reads whole."""
+        for _ in range(MAX_REREADS):
+            arc = next((t for t in texts if t.role == "arc"), None)
+            cut = name_cut(arc.text) if arc is not None else None
+            if cut is None:
+                break
+            before, after = cut
+            t0, t1 = span
+            pitch = (t1 - t0) / len(arc.text)
+            grow = EXTEND * pitch
+            wider = (t0 - before * grow, t1 + after * grow)
+            if wider[1] - wider[0] > MAX_NAME_SPAN:
+                break
+            plan = read_plan(image, cand, self.config, span=wider)
+            line = next((im for role, im in plan.lines if role == "arc"), None) if plan is not None else None
+            if line is None:
+                break
+            again = next(iter(self._recognise([("arc", line)])), None)
+            if again is None or again.role != "arc" or not mends(arc.text, again.text, cut):
+                break
+            texts = tuple(again if t is arc else t for t in texts)
+            span = wider
         return texts
 
     def _recognise(self, lines: list[tuple[str, np.ndarray]]) -> tuple[SealText, ...]:
@@ -130,6 +162,50 @@ NAME_ENDS = ("公司", "支行", "分行", "营业部", "分理处", "合作社"
 _TAIL_CHARS = set("有限责任股份公司")  # a tail of these is the end of the name read twice, not its start
 
 
+# A name cut short at an end: the beginnings of the words a registered name ends with, and the ends of the banks'
+# registered names a bank seal's name starts with (工商银行 is 中国工商银行 cut)
+CUT_ENDS = ("有限公司", "有限责任公司", "股份有限公司", "股份公司", "集团有限公司")
+FULL_BANKS = ("中国银行", "中国工商银行", "中国农业银行", "中国建设银行", "交通银行", "中国邮政储蓄银行", "招商银行",
+              "上海浦东发展银行", "中信银行", "中国光大银行", "华夏银行", "中国民生银行", "广发银行", "平安银行", "兴业银行",
+              "浙商银行", "渤海银行", "恒丰银行", "北京银行", "上海银行", "江苏银行", "宁波银行", "南京银行", "杭州银行",
+              "徽商银行")
+MAX_REREADS = 2  # a name cut by more than the first re-read added is read once more
+EXTEND = 1.15  # the rim added per missing character, in the name's mean character pitch
+MAX_NAME_SPAN = 1.9 * math.pi  # a name is never read over more of the rim than this
+
+
+def name_cut(text: str) -> tuple[int, int] | None:
+    """How many characters a name read along the rim misses at its start and at its end, at least, when it is cut
+    short: it ends with the beginning of an organisation form (有限责任, 股份有: 2 and 3 missing), or starts with the
+    end of a bank's registered name (工商银行, 商银行: 2 and 1 missing). None when neither end is cut."""
+    if not text:
+        return None
+    after = 0
+    if not text.endswith(NAME_ENDS):
+        after = min((len(f) - k for f in CUT_ENDS for k in range(2, len(f)) if text.endswith(f[:k])), default=0)
+    before = 0
+    if "银行" in text and not text.startswith(FULL_BANKS):
+        head = text[:text.index("银行") + 2]
+        before = min((len(b) - len(head) for b in FULL_BANKS if len(b) > len(head) and b.endswith(head)), default=0)
+    return (before, after) if before or after else None
+
+
+def mends(old: str, new: str, cut: tuple[int, int]) -> bool:
+    """A re-read over a wider stretch keeps the name read before and completes at least one end it was cut at."""
+    before, after = cut
+    whole_end = after > 0 and new.endswith(NAME_ENDS)
+    whole_start = before > 0 and new.startswith(FULL_BANKS)
+    return (whole_end or whole_start) and len(new) > len(old) and _shares(old, new)
+
+
+def _shares(old: str, new: str) -> bool:
+    """Most of the old read is in the new one, in order (the wider unroll must not read another text)."""
+    from difflib import SequenceMatcher
+
+    m = SequenceMatcher(None, old, new, autojunk=False)
+    return sum(b.size for b in m.get_matching_blocks()) >= 0.8 * len(old)
+
+
 def name_wraps_at(text: str) -> float | None:
     """Where (share of the text) a name read round the rim really ends, when characters follow its last word
     (有限公司深圳市明 -> after 公司); None when it ends the text or what follows is no start of a name (digits of a
@@ -168,9 +244,11 @@ class ReadPlan:
     columns: int | None = None  # square seals: how many columns of characters the face was cut into
 
 
-def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float | None = None) -> ReadPlan | None:
+def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float | None = None,
+              span: tuple[float, float] | None = None) -> ReadPlan | None:
     """What to read on a seal. ``after``: the rim parameter (from the bottom, clockwise) where the name is known to
-    end; by default the name is everything but the widest gap in the band's text."""
+    end; by default the name is everything but the widest gap in the band's text. ``span``: where the name is
+    unrolled (start and end, as ``ReadPlan.name_span``), instead of finding it."""
     f = cand.fit
     r = max(f.a, f.b)
     pad = int(0.15 * r) + 4
@@ -184,7 +262,7 @@ def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float 
     if cand.shape == SealShape.square:
         lines, columns = square_lines(ink, cx, cy, f.a, f.b, f.angle)
         return ReadPlan(lines, columns=columns)
-    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after)
+    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after, span)
 
 
 def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
@@ -213,7 +291,8 @@ def _name_gap(cols: np.ndarray, after: float | None) -> tuple[int, int] | None:
 
 
 def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
-                cfg: SealConfig, after: float | None = None) -> ReadPlan | None:
+                cfg: SealConfig, after: float | None = None, span: tuple[float, float] | None = None,
+                ) -> ReadPlan | None:
     a, b, angle = _normalise(a, b, angle)
     R = min(a, b)
     if a / b < cfg.oval_aspect:  # round: the rotation is unknown, the name run tells it
@@ -235,7 +314,10 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     ts, te = math.pi / 2 + (g1 - margin) * per, math.pi / 2 + (g0 + n + margin) * per
     mid = (ts + te) / 2  # the middle of the name is "up" (parameter 3*pi/2)
     rot = mid - 1.5 * math.pi
-    if a != b:  # an oval's name is centred on its long side: only which side is open
+    if span is not None:  # told where the name is
+        ts, te = span[0] + math.pi / 2, span[1] + math.pi / 2
+        rot = (ts + te) / 2 - 1.5 * math.pi
+    elif a != b:  # an oval's name is centred on its long side: only which side is open
         # turned over only when the gap at the bottom is wide: a name read nearly all the way round (an e-invoice's
         # red title across the top of its supervision seal) says little about where the bottom is, and the seal
         # was read upside down (its title in the bottom band, the owner lost)

@@ -9,6 +9,7 @@ import pytest
 from pipeline.seals import Candidate, SealConfig, SealText, classify
 from pipeline.seals.geometry import Fit
 from pipeline.ocr.lattice import best_path
+from pipeline.seals import read
 from pipeline.seals.read import SealReader
 from pipeline.seals.square import column_cells, grid_strip, square_lines
 from pipeline.types import BBox, SealShape, SealType
@@ -420,3 +421,66 @@ def test_three_character_name_seal_whose_tall_yin_was_cut_in_two():
     texts = [SealText("grid", "王林印印", 0.8), SealText("layout", "2 columns", 1.0)]
     seal = classify(_cand(SealShape.square), texts)
     assert (seal.type, seal.owner, seal.type_confidence) == (SealType.legal_rep, "王林", 0.9)
+
+
+@pytest.mark.parametrize("text,cut", [
+    ("北京市辰越精密机械有限责任", (0, 2)),  # 公司 faint, taken for the gap at the bottom
+    ("兴业银行股份有", (0, 3)),
+    ("招商银行股份有限", (0, 2)),
+    ("工商银行股份有限公司北京海淀支行", (2, 0)),  # 中国 cut
+    ("商银行股份有限公司", (1, 0)),  # 招商银行 or 浙商银行: one character at least
+    ("北京市辰越精密机械有限责任公司", None),
+    ("中国工商银行股份有限公司北京海淀支行", None),
+    ("交通银行股份有限公司", None),
+    ("北京市通银行股份有限公司", None),  # another word read at the start is no cut bank name
+    ("深圳市南山区江南百货商场", None),
+    ("", None),
+])
+def test_name_cut_short_at_an_end(text, cut):
+    assert read.name_cut(text) == cut
+
+
+def _fake_rim(monkeypatch, reads):
+    """A reader whose plans unroll strips as wide as their span (100 px per radian) and whose recogniser reads
+    ``reads(width)``; returns it and the spans planned."""
+    spans = []
+
+    def plan(image, cand, cfg, after=None, span=None):
+        spans.append(span)
+        return read.ReadPlan([("arc", np.zeros((48, int(100 * (span[1] - span[0])), 3), np.uint8))], span)
+
+    monkeypatch.setattr(read, "read_plan", plan)
+    reader = SealReader(_Engine(), SealConfig())
+    monkeypatch.setattr(reader, "_recognise", lambda lines: (SealText("arc", reads(lines[0][1].shape[1]), 0.9),))
+    return reader, spans
+
+
+def test_name_cut_short_at_its_end_is_read_again_over_more_of_the_rim(monkeypatch):
+    whole, cut = "北京市辰越精密机械有限责任公司", "北京市辰越精密机械有限责任"
+    reader, spans = _fake_rim(monkeypatch, lambda w: whole if w > 450 else cut)
+    texts = (SealText("arc", cut, 0.9), SealText("centre", "1101", 0.9))
+    out = reader._complete(None, _cand(), texts, (1.0, 4.9))
+    # 13 characters over 3.9 rad: 2 more of 0.3 rad, and some, added after the end only
+    assert spans == [(1.0, pytest.approx(4.9 + 2 * read.EXTEND * 0.3))]
+    assert [t.text for t in out] == [whole, "1101"]
+
+
+def test_bank_name_cut_at_its_start_is_read_again_from_earlier(monkeypatch):
+    whole, cut = "中国工商银行股份有限公司北京海淀支行", "工商银行股份有限公司北京海淀支行"
+    reader, spans = _fake_rim(monkeypatch, lambda w: whole if w > 530 else cut)
+    out = reader._complete(None, _cand(), (SealText("arc", cut, 0.9),), (0.4, 5.2))
+    assert spans[0][0] < 0.4 and spans[0][1] == 5.2
+    assert out[0].text == whole
+
+
+def test_wider_read_of_other_words_or_still_cut_is_not_kept(monkeypatch):
+    cut = "北京市辰越精密机械有限责任"
+    reader, spans = _fake_rim(monkeypatch, lambda w: "全国统一发票监制章有限公司")
+    assert reader._complete(None, _cand(), (SealText("arc", cut, 0.9),), (1.0, 4.9))[0].text == cut
+    reader, spans = _fake_rim(monkeypatch, lambda w: cut + "公")  # longer, but the end still not whole
+    assert reader._complete(None, _cand(), (SealText("arc", cut, 0.9),), (1.0, 4.9))[0].text == cut
+    assert len(spans) == 1
+    # a name cut by more than a rim can hold is not read again
+    reader, spans = _fake_rim(monkeypatch, lambda w: cut)
+    reader._complete(None, _cand(), (SealText("arc", "兴业银行股份有", 0.9),), (0.5, 5.77))
+    assert spans == []
