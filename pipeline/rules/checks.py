@@ -391,7 +391,8 @@ class SealParams(Params):
     owner_threshold: float = 85.0  # seal owner text vs party name: at least this similar is a match
     mismatch_llr: float = -2.75  # arc lattice: a party's name this unlikely is another organisation's seal ...
     mismatch_others: int = 2  # ... when this many of its unseen characters are read as others ...
-    other_prob: float = 0.5  # ... this surely
+    other_prob: float = 0.5  # ... this surely ...
+    mismatch_share: float = 0.5  # ... and at least this share of them are (else the stretch is mostly unread)
     min_type_confidence: float = 0.5
     documents: list[DocType] = [DocType.contract, DocType.acceptance]
 
@@ -412,7 +413,7 @@ _RANK = {"match": 2, "unsure": 1, "mismatch": 0}
 
 def _match(seal, name: str | None, p: "SealParams") -> SealMatch:
     return seal_match(seal, name, threshold=p.owner_threshold, mismatch_llr=p.mismatch_llr,
-                      mismatch_others=p.mismatch_others, other_prob=p.other_prob)
+                      mismatch_others=p.mismatch_others, other_prob=p.other_prob, mismatch_share=p.mismatch_share)
 
 
 def _parties_sealed(d: Doc, names: list[tuple[str, str]], p: "SealParams") -> bool:

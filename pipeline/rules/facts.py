@@ -157,7 +157,7 @@ class SealMatch:
 
 def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
                verified_share: float = 0.9, mismatch_llr: float = -2.75, mismatch_text: float = 70.0,
-               mismatch_others: int = 2, other_prob: float = 0.5) -> SealMatch:
+               mismatch_others: int = 2, other_prob: float = 0.5, mismatch_share: float = 0.5) -> SealMatch:
     """Is ``seal`` the seal of the organisation ``name``?
 
     1. The owner text read on the seal is similar enough (>= ``threshold``): match.
@@ -166,15 +166,18 @@ def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob:
        align, match (a misread character keeps some probability on the true one). Mismatch needs evidence of other
        words: the alignment's mean log-likelihood ratio against the free reading is <= ``mismatch_llr`` (a sister
        company sharing the trade name scores -2.8 to -3.2, a misread true name -0.1 to -2.3 on the scenario seals)
-       *and* at least ``mismatch_others`` of the name's unseen characters (all of them, if fewer) stand where the
-       recogniser read another character with ``other_prob`` or more. A faint stretch, or one under black print,
-       reads as blanks and weak guesses: it lowers the log-ratio as much as other words do (a party's own faint seal
-       scored -2.68 to -2.80), but it is no evidence against the name, so it stays unsure. Otherwise unsure.
+       *and* at least ``mismatch_others`` of the name's unseen characters (all of them, if fewer), and at least
+       ``mismatch_share`` of them, stand where the recogniser read another character with ``other_prob`` or more. A
+       faint stretch, or one under black print, reads as blanks and weak guesses: it lowers the log-ratio as much as
+       other words do (a party's own faint seal scored -2.68 to -2.80), but it is no evidence against the name, so it
+       stays unsure; so does a stretch mostly unread with a confident character or two in it (a recogniser trained on
+       names guesses name-like characters where it cannot read: 北京市械市有限公司 for a seal under print). Otherwise
+       unsure.
     3. Without a lattice, an owner text of at least six characters below ``mismatch_text``: mismatch; else unsure.
     """
     # several checks ask about the same seal and name: decided once (by the owner text and lattice, both hashable)
     return _seal_match(seal.owner, seal.owner_lattice, name, threshold, char_prob, verified_share, mismatch_llr,
-                       mismatch_text, mismatch_others, other_prob)
+                       mismatch_text, mismatch_others, other_prob, mismatch_share)
 
 
 def seal_verified(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
@@ -228,7 +231,7 @@ def _seen(lattice, key: str, short: str, char_prob: float) -> float:
 @lru_cache(maxsize=4096)
 def _seal_match(owner: str | None, lattice, name: str | None, threshold: float, char_prob: float,
                 verified_share: float, mismatch_llr: float, mismatch_text: float, mismatch_others: int,
-                other_prob: float) -> SealMatch:
+                other_prob: float, mismatch_share: float) -> SealMatch:
     if not name:
         return SealMatch("unsure", 0.0, "no party name to compare")
     verified = _verified(owner, lattice, name, threshold, char_prob, verified_share)
@@ -244,7 +247,8 @@ def _seal_match(owner: str | None, lattice, name: str | None, threshold: float, 
         seen, llr = _seen(lattice, key, short, char_prob), full.score
         others, unseen = full.contradicted(char_prob, other_prob)
         how = f"log-ratio {max(llr, -99.0):.1f}; {unseen} characters not seen, {others} of them read as others"
-        if llr <= mismatch_llr and not too_little and unseen and others >= min(mismatch_others, unseen):
+        if (llr <= mismatch_llr and not too_little and unseen and others >= min(mismatch_others, unseen)
+                and others >= mismatch_share * unseen):
             return SealMatch("mismatch", max(text, seen), f"the arc reads otherwise ({how})")
         return SealMatch("unsure", max(text, seen), f"{seen:.0f} % of the name seen on the arc ({how})")
     if not too_little and text < mismatch_text:

@@ -263,3 +263,22 @@ def test_a_faint_stretch_of_the_own_seal_is_a_review_but_other_words_there_fail(
         findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
         x02 = outcome(findings, "X-02", "C1")
         assert x02.status == status and "log-ratio -2.8" in x02.message, x02.message
+
+
+def test_a_mostly_unread_stretch_with_a_confident_character_or_two_is_a_review(beijing):
+    # 6 of the 13 characters not seen: 4 blank, 2 read as others with confidence (a recogniser trained on names
+    # guesses name-like characters where it cannot read); half of the unseen read as others is needed for a fail
+    def arc(stretch):
+        steps = list(_lattice(A_NAME))
+        for i, step in zip(range(3, 9), stretch):
+            steps[2 * i] = step
+        return tuple(steps)
+
+    blank, guess = (0.95, (("丨", 0.04),)), (lambda ch: (0.1, ((ch, 0.9),)))
+    for stretch, status, unseen, others in (([guess("械"), blank, blank, blank, blank, guess("市")], "review", 6, 2),
+                                            ([guess("械"), guess("云"), blank, blank, blank, guess("市")], "fail", 6, 3)):
+        s = seal("北京市械市有限公司").model_copy(update={"owner_lattice": arc(stretch)})
+        docs = beijing_contract(acceptance_seals=[s, seal(B_NAME)])
+        findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
+        x02 = outcome(findings, "X-02", "C1")
+        assert x02.status == status and f"{unseen} characters not seen, {others} of them" in x02.message, x02.message
