@@ -397,12 +397,15 @@ class SealParams(Params):
     documents: list[DocType] = [DocType.contract, DocType.acceptance]
 
 
+FAX = "fax or binarised copy"
+
+
 def _colourless(d: Doc) -> str | None:
     """'greyscale copy' / 'fax or binarised copy' when the document's pages carry no colour (red seals cannot be told
     from black print there), else None."""
     modes = {p.colour for p in d.document.pages if p.kind == PageKind.scanned}  # a digital page is never a copy
     if "bilevel" in modes:
-        return "fax or binarised copy"
+        return FAX
     if "grey" in modes:
         return "greyscale copy"
     return None
@@ -458,7 +461,10 @@ def seal_owners(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
             m, who = _best_party(s, names, p)
             if m.status == "mismatch" and _colourless(d):  # a fax or greyscale copy: the ring's words are not proof
                 m = SealMatch("unsure", m.score, f"{m.how}; {_colourless(d)}")
-            if m.status == "match":
+            if m.status == "match" and _colourless(d) == FAX:
+                outs.append(review(f"seal read as {who}'s on {d.id} ({m.how}), but {d.id} is a {FAX}: whose seal it "
+                                   f"is needs the original", [ob], score=m.score, threshold=p.owner_threshold))
+            elif m.status == "match":
                 outs.append(passed(f"seal of {who} on {d.id} ({m.how})", [ob], score=m.score,
                                    threshold=p.owner_threshold))
             elif m.status == "unsure" and _parties_sealed(d, names, p):
@@ -506,12 +512,21 @@ def party_seals(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
     for name, _, label in refs:
         obs = [name.observation(label)]
         mine = [(d, s, best[id(s)][0]) for d, s in seals if best[id(s)][1] == label and best[id(s)][0].status == "match"]
+        # a seal read as the party's on a fax or binarised copy: black, broken rings prove neither owner nor type
+        faxed = [(d, s, m) for d, s, m in mine if _colourless(d) == FAX]
+        mine = [(d, s, m) for d, s, m in mine if _colourless(d) != FAX]
         sure = [(d, s, m) for d, s, m in mine if s.type_confidence >= p.min_type_confidence
                 and (s.type == p.required or not _colourless(d))]
         good = [(d, s, m) for d, s, m in sure if s.type == p.required]
         if good:
             d, s, m = max(good, key=lambda x: x[2].score)
             outs.append(passed(f"{_SEAL_WORDS[p.required]} of {label} on {d.id} ({m.how})", obs + [_seal_obs(d, s)],
+                               score=m.score, threshold=p.owner_threshold))
+            continue
+        if faxed:
+            d, s, m = max(faxed, key=lambda x: x[2].score)
+            outs.append(review(f"a seal read as {label}'s on {d.id} ({m.how}), but {d.id} is a {FAX}: that it is "
+                               f"{label}'s {_SEAL_WORDS[p.required]} needs the original", obs + [_seal_obs(d, s)],
                                score=m.score, threshold=p.owner_threshold))
             continue
         wrong = [(d, s, m) for d, s, m in sure if s.type in _ORG_SEALS]
@@ -686,7 +701,7 @@ def legible(ctx: Context, rule: Rule, b: Bundle) -> Outcome:
         if unread:
             outs.append(review(f"{d.id}: not read: {', '.join(unread)}", [d.get(f).observation(f) for f in unread],
                                evidence=[r for r in [d.page_region()] if r]))
-        if d.type in p.sealed and _colourless(d) == "fax or binarised copy":
+        if d.type in p.sealed and _colourless(d) == FAX:
             outs.append(review(f"{d.id} is a fax or binarised copy: signatures and seals need the original",
                                [], evidence=[r for r in [d.page_region()] if r]))
         elif d.type in p.sealed:

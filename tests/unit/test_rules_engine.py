@@ -282,3 +282,15 @@ def test_a_mostly_unread_stretch_with_a_confident_character_or_two_is_a_review(b
         findings, _, _ = beijing.assess(docs, intake({"C1": docs}))
         x02 = outcome(findings, "X-02", "C1")
         assert x02.status == status and f"{unseen} characters not seen, {others} of them" in x02.message, x02.message
+
+
+def test_on_a_fax_copy_even_the_partys_own_seal_read_exactly_is_a_review(beijing):
+    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal(B_NAME)])
+    fax = [d.model_copy(update={"pages": tuple(p.model_copy(update={"colour": "bilevel"}) for p in d.pages)})
+           if d.doc_type == DocType.acceptance else d for d in docs]
+    findings, _, _ = beijing.assess(fax, intake({"C1": fax}))
+    for rule in ("BJ-10", "X-02"):
+        assert outcome(findings, rule, "C1").status == "review"
+        assert "fax or binarised copy" in outcome(findings, rule, "C1").message
+    findings, _, _ = beijing.assess(docs, intake({"C1": docs}))  # the same seals on a colour scan pass
+    assert outcome(findings, "BJ-10", "C1").status == "pass" and outcome(findings, "X-02", "C1").status == "pass"
