@@ -443,6 +443,19 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
     print(f"{out}: {len(weights)} tensors; onnxruntime (float16 weights) vs torch, largest difference {worst:.2e}")
 
 
+def average(inputs: list[Path], out: Path) -> None:
+    """The mean of several runs' weights (.npz written by ``train``, the same tensors), as float16: runs that went
+    on from one another sit in one basin, and their mean read better than either (docs/seal_rec.md)."""
+    runs = [np.load(p) for p in inputs]
+    names = set(runs[0].files)
+    for p, r in zip(inputs, runs):
+        if set(r.files) != names:
+            raise SystemExit(f"{p}: not the same tensors as {inputs[0]}")
+    np.savez_compressed(out, **{k: (sum(r[k].astype(np.float32) for r in runs) / len(runs)).astype(np.float16)
+                                for k in sorted(names)})
+    print(f"{out}: the mean of {len(runs)} runs, {len(names)} tensors")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -467,8 +480,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--val-seeds", default="",
                    help="hold back strips of these seeds only (comma-separated; default: of all), e.g. the seeds "
                         "added since the --init weights were trained")
+    a = sub.add_parser("average", help="average the weights of several runs (.npz) into one")
+    a.add_argument("inputs", type=Path, nargs="+")
+    a.add_argument("out", type=Path)
     args = ap.parse_args(argv)
-    if args.cmd == "strips":
+    if args.cmd == "average":
+        average(args.inputs, args.out)
+    elif args.cmd == "strips":
         make_strips(args.out, args.seed, args.count, args.names == "mixed", args.level2, args.variants)
     else:
         train(args.data, args.out, args.steps, args.lr, args.init,

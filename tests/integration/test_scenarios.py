@@ -17,7 +17,8 @@ _ARC = ("acceptance certificate scan/photo: the seal owner's arc is misread beyo
         "the party's name seen on the arc, no other name read there): {} review")
 KNOWN: dict[str, str] = {
     "bj_clean": _ARC.format("BJ-10 and X-02 (C2, photo: 85 %)"),
-    "bj_missing_voucher": _ARC.format("BJ-10 and X-02 (C1, photo: 54 %, the seal-name model reads 上海市有限公司)"),
+    "bj_missing_voucher": _ARC.format("BJ-10 and X-02 (C1, photo, the seal under the printed name: 54 %, read as "
+                                      "北京市械市有限公司)"),
 }
 
 # findings about declared facts, lists or missing documents have no box to point at

@@ -40,3 +40,18 @@ def test_strips_are_unrolled_seal_names_with_their_labels(tmp_path):
         strip = cv2.imread(str(tmp_path / "img" / lab["file"]))
         assert strip is not None and strip.shape[1] > 2 * strip.shape[0]  # a line along the rim, not a disc
         assert len(lab["text"]) >= 4
+
+
+def test_average_is_the_mean_of_the_runs_weights_as_float16(tmp_path):
+    import pytest
+
+    from scripts.train_seal_rec import average
+
+    np.savez(tmp_path / "a.npz", w=np.array([1.0, 2.0], np.float16), b=np.array([0.5], np.float16))
+    np.savez(tmp_path / "b.npz", w=np.array([3.0, 2.5], np.float16), b=np.array([-0.5], np.float16))
+    average([tmp_path / "a.npz", tmp_path / "b.npz"], tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as m:
+        assert m["w"].dtype == np.float16 and m["w"].tolist() == [2.0, 2.25] and m["b"].tolist() == [0.0]
+    np.savez(tmp_path / "c.npz", w=np.array([1.0, 2.0], np.float16))
+    with pytest.raises(SystemExit, match="not the same tensors"):
+        average([tmp_path / "a.npz", tmp_path / "c.npz"], tmp_path / "n.npz")
