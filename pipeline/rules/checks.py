@@ -420,7 +420,9 @@ def _match(seal, name: str | None, p: "SealParams") -> SealMatch:
 
 
 def _parties_sealed(d: Doc, names: list[tuple[str, str]], p: "SealParams") -> bool:
-    """Every party has a seal verified as its own on document ``d``."""
+    """Every party has a seal verified as its own on document ``d`` (never on a fax copy: nothing is verified there)."""
+    if _colourless(d) == FAX:
+        return False
     matched = {_best_party(s, names, p)[1] for s in d.seals if s.type in _ORG_SEALS and not s.cross_page
                and _best_party(s, names, p)[0].status == "match"}
     return bool(names) and all(lab in matched for _, lab in names)

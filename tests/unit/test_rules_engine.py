@@ -292,5 +292,14 @@ def test_on_a_fax_copy_even_the_partys_own_seal_read_exactly_is_a_review(beijing
     for rule in ("BJ-10", "X-02"):
         assert outcome(findings, rule, "C1").status == "review"
         assert "fax or binarised copy" in outcome(findings, rule, "C1").message
+    # an extra seal whose owner cannot be read is one more review there, not passed as "every party's seal is
+    # verified there" (nothing is, on a fax)
+    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal(B_NAME), seal("北京市")])
+    extra = [d.model_copy(update={"pages": tuple(p.model_copy(update={"colour": "bilevel"}) for p in d.pages)})
+             if d.doc_type == DocType.acceptance else d for d in docs]
+    findings, _, _ = beijing.assess(extra, intake({"C1": extra}))
+    x02 = outcome(findings, "X-02", "C1")
+    assert x02.status == "review" and "not legible enough" in x02.message, x02.message
+    docs = beijing_contract(acceptance_seals=[seal(A_NAME), seal(B_NAME)])
     findings, _, _ = beijing.assess(docs, intake({"C1": docs}))  # the same seals on a colour scan pass
     assert outcome(findings, "BJ-10", "C1").status == "pass" and outcome(findings, "X-02", "C1").status == "pass"
