@@ -220,6 +220,15 @@ def _lattice(printed: str, misread: dict[int, str] | None = None):
     return tuple(steps)
 
 
+def _stretch_over(printed: str, start: int, stretch) -> tuple:
+    """The lattice of ``printed`` (:func:`_lattice`) with the steps of its characters from ``start`` on replaced by
+    ``stretch``, one step per character."""
+    steps = list(_lattice(printed))
+    for i, step in enumerate(stretch, start):
+        steps[2 * i] = step
+    return tuple(steps)
+
+
 def test_a_misread_seal_owner_is_verified_on_its_lattice_but_a_sister_company_is_not(beijing):
     misread = seal("北京市鼎翰精窑机械有眼公司")  # three characters misread along the arc
     misread = misread.model_copy(update={"owner_lattice": _lattice(A_NAME, {4: "翰", 7: "窑", 10: "眼"})})
@@ -250,10 +259,7 @@ def test_a_faint_stretch_of_the_own_seal_is_a_review_but_other_words_there_fail(
     # tells them apart is what stands there: blank steps and a weak guess (a faint stretch, or one under black print)
     # are no evidence against the name, other characters read with confidence are
     def arc(stretch):
-        steps = list(_lattice(A_NAME))
-        for i, step in zip(range(3, 7), stretch):
-            steps[2 * i] = step
-        return tuple(steps)
+        return _stretch_over(A_NAME, 3, stretch)
 
     faint = seal("北京市机械有限公司").model_copy(update={"owner_lattice": arc([(0.95, (("丨", 0.04),))] * 4)})
     other = seal("北京市云启数据机械有限公司").model_copy(update={"owner_lattice": arc(
@@ -269,10 +275,7 @@ def test_a_mostly_unread_stretch_with_a_confident_character_or_two_is_a_review(b
     # 6 of the 13 characters not seen: 4 blank, 2 read as others with confidence (a recogniser trained on names
     # guesses name-like characters where it cannot read); half of the unseen read as others is needed for a fail
     def arc(stretch):
-        steps = list(_lattice(A_NAME))
-        for i, step in zip(range(3, 9), stretch):
-            steps[2 * i] = step
-        return tuple(steps)
+        return _stretch_over(A_NAME, 3, stretch)
 
     blank, guess = (0.95, (("丨", 0.04),)), (lambda ch: (0.1, ((ch, 0.9),)))
     for stretch, status, unseen, others in (([guess("械"), blank, blank, blank, blank, guess("市")], "review", 6, 2),
