@@ -444,8 +444,9 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
 
 
 def average(inputs: list[Path], out: Path) -> None:
-    """The mean of several runs' weights (.npz written by ``train``, the same tensors), as float16: runs that went
-    on from one another sit in one basin, and their mean read better than either (docs/seal_rec.md)."""
+    """The mean of several runs' weights (.npz written by ``train``, the same tensors), as float16. For runs that
+    went on from one another, like checkpoints of one run: the mean of runs 2 and 3 is the shipped model
+    (docs/seal_rec.md)."""
     runs = [np.load(p) for p in inputs]
     names = set(runs[0].files)
     for p, r in zip(inputs, runs):
