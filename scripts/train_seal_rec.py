@@ -120,9 +120,7 @@ def mixed_spec(rng: np.random.Generator, names: Names):
             else f"{region}国家税务总局监制"
         return SealSpec("supervision", owner, "oval"), SUPERVISION
     if r < 0.4:
-        text = names.trade(int(rng.integers(4, 17)))
-        return SealSpec(str(rng.choice(["official", "other", "contract"])), text, "round" if rng.random() < 0.7
-                        else "oval"), text
+        return glyph_spec(rng, names, 4)
     if r < 0.55:
         place = str(rng.choice(names.cities)) + "市" + ("" if rng.random() < 0.5 else str(
             rng.choice(names.N.DISTRICTS)) + "区")
@@ -132,6 +130,17 @@ def mixed_spec(rng: np.random.Generator, names: Names):
                         else "oval"), text
     spec = seal_spec(rng, names)
     return spec, spec.owner
+
+
+def glyph_spec(rng: np.random.Generator, names: Names, shortest: int = 8):
+    """Random characters round a seal, ``shortest`` to 16 of them: glyphs without a name's structure. ``--names
+    glyphs`` is only these (at 8 or more characters a strip shows each character of a level-2 share about 16 times
+    as often as a company name's two to four trade-name characters do). Returns (spec, the arc's text)."""
+    from scripts.synth.seals import SealSpec
+
+    text = names.trade(int(rng.integers(shortest, 17)))
+    return SealSpec(str(rng.choice(["official", "other", "contract"])), text, "round" if rng.random() < 0.7
+                    else "oval"), text
 
 
 def seal_spec(rng: np.random.Generator, names: Names):
@@ -177,7 +186,7 @@ def print_patch(rng: np.random.Generator, w: int, h: int, owner: str, dpi: float
     return cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
 
 
-def make_strips(out: Path, seed: int, count: int, mixed: bool = False, level2: float = 0.0,
+def make_strips(out: Path, seed: int, count: int, kind: str = "company", level2: float = 0.0,
                 variants: str = VARIANTS) -> None:
     from pipeline.seals import SealConfig, SealDetector
     from pipeline.seals.read import read_plan
@@ -197,7 +206,8 @@ def make_strips(out: Path, seed: int, count: int, mixed: bool = False, level2: f
         labels, made, tried = [], 0, 0
         while made < count:
             tried += 1
-            spec, text = mixed_spec(rng, names) if mixed else (seal_spec(rng, names), None)
+            spec, text = mixed_spec(rng, names) if kind == "mixed" else glyph_spec(rng, names) \
+                if kind == "glyphs" else (seal_spec(rng, names), None)
             text = text or spec.owner
             family[0] = str(rng.choice(FAMILIES))
             dpi = float(rng.choice([150, 200, 200, 300]))
@@ -321,7 +331,7 @@ def trainable(model):
 
 
 def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | None = None,
-          val_seeds: tuple[int, ...] = ()) -> None:
+          val_seeds: tuple[int, ...] = (), repeat: dict[int, int] | None = None) -> None:
     import onnx
     import onnxruntime as ort
     import torch
@@ -353,6 +363,9 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
     val = pool[:min(300, len(pool) // 5)]
     held = {d["file"] for d in val}
     train_set = [d for d in recs if d["file"] not in held]
+    # a seed's strips seen n times per pass (the new strips of a run that goes on from earlier weights, so that they
+    # are not drowned by the strips those weights were trained on)
+    train_set += [d for d in train_set for _ in range((repeat or {}).get(int(d["file"].split("_")[0]), 1) - 1)]
     print("train", len(train_set), "val", len(val), flush=True)
     images: dict[str, np.ndarray] = {}
 
@@ -464,9 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("out", type=Path)
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--count", type=int, required=True)
-    s.add_argument("--names", choices=("company", "mixed"), default="company",
+    s.add_argument("--names", choices=("company", "mixed", "glyphs"), default="company",
                    help="company: company and bank names; mixed: also supervision titles, shops and institutions, "
-                        "random text")
+                        "random text; glyphs: random text only, 8 to 16 characters (with --level2, to show rare "
+                        "characters often)")
     s.add_argument("--level2", type=float, default=0.0,
                    help="share of trade-name characters drawn from GB2312 level 2 (default: level 1 only)")
     s.add_argument("--variants", default=VARIANTS,
@@ -481,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--val-seeds", default="",
                    help="hold back strips of these seeds only (comma-separated; default: of all), e.g. the seeds "
                         "added since the --init weights were trained")
+    t.add_argument("--repeat", default="",
+                   help="seed:n pairs, comma-separated: show the strips of these seeds n times per pass")
     a = sub.add_parser("average", help="average the weights of several runs (.npz) into one")
     a.add_argument("inputs", type=Path, nargs="+")
     a.add_argument("out", type=Path)
@@ -488,10 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "average":
         average(args.inputs, args.out)
     elif args.cmd == "strips":
-        make_strips(args.out, args.seed, args.count, args.names == "mixed", args.level2, args.variants)
+        make_strips(args.out, args.seed, args.count, args.names, args.level2, args.variants)
     else:
         train(args.data, args.out, args.steps, args.lr, args.init,
-              tuple(int(x) for x in args.val_seeds.split(",") if x))
+              tuple(int(x) for x in args.val_seeds.split(",") if x),
+              {int(k): int(n) for k, n in (x.split(":") for x in args.repeat.split(",") if x)})
     return 0
 
 

@@ -55,3 +55,16 @@ def test_average_is_the_mean_of_the_runs_weights_as_float16(tmp_path):
     np.savez(tmp_path / "c.npz", w=np.array([1.0, 2.0], np.float16))
     with pytest.raises(SystemExit, match="not the same tensors"):
         average([tmp_path / "a.npz", tmp_path / "c.npz"], tmp_path / "n.npz")
+
+
+def test_glyph_strips_are_random_text_of_8_to_16_characters():
+    from scripts.train_seal_rec import glyph_spec
+
+    rng = np.random.default_rng(7)
+    names = Names(rng, level2=0.6)
+    texts = [glyph_spec(rng, names)[1] for _ in range(200)]
+    assert min(map(len, texts)) == 8 and max(map(len, texts)) == 16
+    share = sum(ch in GB2 for t in texts for ch in t) / sum(map(len, texts))
+    assert 0.55 < share < 0.65
+    spec, text = glyph_spec(rng, names)
+    assert spec.owner == text and spec.type in ("official", "other", "contract") and spec.shape in ("round", "oval")
