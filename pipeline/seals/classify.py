@@ -8,6 +8,7 @@ official seal; anything else is ``other``. Pure functions, no engine.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -173,7 +174,9 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
         stype, tconf = SealType.other, 0.5
 
     if stype == SealType.supervision or "words:财政 (fiscal receipt seal)" in evidence:
-        owner, oconf = _supervision_owner(by_role)
+        owner, oconf, as_read = _supervision_owner(by_role)
+        if as_read != owner:  # the reading taken for a listed bureau's name: what was read stays in the evidence
+            evidence.append(f"bureau read:{as_read}")
     elif cand.shape != SealShape.square and arc is not None:
         owner = clean_name(arc.text)
         for word, _ in TYPE_WORDS:
@@ -274,8 +277,9 @@ def _word_start(text: str, word: str) -> int | None:
     return max(0, i - 2) if i >= 0 else None
 
 
-def _supervision_owner(by_role: dict[str, list[SealText]]) -> tuple[str | None, float]:
-    """The words of a supervision seal other than its title: the centre line, then the bottom line or arc."""
+def _supervision_owner(by_role: dict[str, list[SealText]]) -> tuple[str | None, float, str | None]:
+    """The words of a supervision seal other than its title: the centre line, then the bottom line or arc. Returns
+    the owner, its confidence and the words as read (the owner, unless they were taken for a listed bureau's name)."""
     parts: list[str] = []
     scores: list[float] = []
     for role in ("centre", "bottom", "arc_bottom"):
@@ -293,14 +297,65 @@ def _supervision_owner(by_role: dict[str, list[SealText]]) -> tuple[str | None, 
                 parts.append(text)
                 scores.append(t.score)
     if not parts:
-        return None, 0.0
+        return None, 0.0, None
     # a new-style seal names the provincial bureau under 国家税务总局, which an e-invoice's red title (增值税专用发票)
     # often covers or which is read with a character wrong: the bureau's line decides, the fixed words are restored
-    for text, score in zip(parts, scores):
+    owner, score = "".join(parts), float(min(scores))
+    for text, line_score in zip(parts, scores):
         bureau = _BUREAU.search(text)
         if bureau:
-            return "国家税务总局" + bureau.group(1) + "税务局", float(score)
-    return "".join(parts), float(min(scores))
+            owner, score = "国家税务总局" + bureau.group(1) + "税务局", float(line_score)
+            break
+    known = tax_bureau(owner)  # the name of a bureau on the list the reading stands for
+    return (known[0], min(score, known[1]), owner) if known else (owner, score, owner)
+
+
+BUREAU_RATIO = 60.0  # a reading is taken for a tax bureau's name when this similar to it (rapidfuzz ratio, 0-100)...
+BUREAU_MARGIN = 5.0  # ...and this much more similar than to any other bureau's name whose region it shows
+BUREAU_FORMED = 90.0  # a reading in a bureau name's pattern is taken for another name only when this similar (one
+# character of the region off: 国家税务总局西壮族自治区税务局); else it is kept as read (苏州工业园区's own bureau)
+
+
+def tax_bureau(text: str) -> tuple[str, float] | None:
+    """The tax bureau's name (names.TAX_BUREAUS) a supervision seal's reading stands for, and how sure (0-1), or None.
+
+    The seal's two lines are read by the page's OCR engine, around the red title printed across them, and often
+    with characters lost or wrong (四川家税务总局监, 国杰税务总员天津市胜经局). The fixed words are few, so the region
+    decides: a bureau is a candidate only when at least two thirds of its region's characters (and two or more)
+    appear in the reading in order, and is taken when it is the most similar by BUREAU_RATIO and BUREAU_MARGIN. A
+    reading already in a bureau name's pattern must be BUREAU_FORMED similar (a bureau not on the list keeps its
+    name)."""
+    from rapidfuzz import fuzz
+
+    from pipeline.seals.names import TAX_BUREAUS
+
+    if not text:
+        return None
+    least = BUREAU_FORMED if _BUREAU_NAME.fullmatch(text) else BUREAU_RATIO
+    chars = set(text)
+    scored = sorted(((fuzz.ratio(text, name), name) for name, core in TAX_BUREAUS.items()
+                     if len(chars.intersection(core)) >= 2  # cheap first
+                     and _in_order(core, text) >= max(2, math.ceil(2 * len(core) / 3))), reverse=True)
+    if not scored or scored[0][0] < least:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < BUREAU_MARGIN:
+        return None
+    return scored[0][1], scored[0][0] / 100
+
+
+def _in_order(word: str, text: str) -> int:
+    """How many characters of ``word`` appear in ``text`` in order (the longest common subsequence)."""
+    prev = [0] * (len(text) + 1)
+    for ch in word:
+        row = [0]
+        for j, tc in enumerate(text):
+            row.append(prev[j] + 1 if ch == tc else max(prev[j + 1], row[j]))
+        prev = row
+    return prev[-1]
+
+
+# a bureau's name as printed, whatever the region (kept as read): 国家税务总局X税务局, X国家税务总局监制, X地方税务局监制
+_BUREAU_NAME = re.compile(r"国家税务总局[\u4e00-\u9fff]{2,12}税务局|[\u4e00-\u9fff]{2,12}(?:国家税务总局|国家税务局|地方税务局)监制")
 
 
 _INVOICE_TITLE = re.compile(r"增值|值税|税专|普通|电子")

@@ -193,6 +193,25 @@ def _lexicon() -> frozenset[str]:
 
 
 LEXICON = _lexicon()
+
+
+def _tax_bureaus() -> dict[str, str]:
+    """{name: its region's distinctive characters} of the tax bureaus whose name a supervision seal (全国统一发票监制章)
+    carries. Since 2018: the provincial bureau under the State Taxation Administration (国家税务总局江苏省税务局, and
+    the cities with their own plan: 国家税务总局深圳市税务局). Before: the region's state or local bureau
+    (四川国家税务总局监制, 江苏省国家税务局监制, 江苏省地方税务局监制). Every prefecture-level city is listed too, so
+    that a city's own bureau is never taken for a neighbour's."""
+    regions = [(p + "省", p) for p in PROVINCES] + [(m + "市", m) for m in MUNICIPALITIES + CITIES]
+    regions += [(a + "自治区", a) for a in AUTONOMOUS]
+    out: dict[str, str] = {}
+    for full, core in regions:
+        for name in (f"国家税务总局{full}税务局", f"{core}国家税务总局监制", f"{full}国家税务局监制",
+                     f"{full}地方税务局监制"):
+            out.setdefault(name, core)
+    return out
+
+
+TAX_BUREAUS = _tax_bureaus()
 _MAX_WORD = max(len(w) for w in LEXICON)
 
 

@@ -209,6 +209,34 @@ def test_old_style_supervision_owner_is_kept_as_read():
     assert seal.type == SealType.supervision and seal.owner == "上海国家税务总局监制"
 
 
+@pytest.mark.parametrize("texts,owner", [
+    # old style, the bottom line's first and last characters lost: the region and most fixed words tell the name
+    ([("arc", "全国统一发票监制章"), ("centre", "四川"), ("bottom", "家税务总局监")], "四川国家税务总局监制"),
+    # new style, the fixed words misread and the bureau's line garbled but the region whole
+    ([("arc", "全国统监制章"), ("centre", "国杰税务总员"), ("bottom", "天津市胜经局")], "国家税务总局天津市税务局"),
+    # the region's first character lost (in the bureau's pattern, one character off)
+    ([("arc", "全国统一发票监制"), ("centre", "国家花务是的"), ("bottom", "西壮族自治区税务")],
+     "国家税务总局广西壮族自治区税务局"),
+])
+def test_supervision_owner_read_in_pieces_is_the_bureau_whose_region_it_shows(texts, owner):
+    seal = classify(_cand(SealShape.oval), [SealText(r, t, 0.9) for r, t in texts])
+    assert seal.type == SealType.supervision and seal.owner == owner
+    assert any(e.startswith("bureau read:") for e in seal.texts)
+
+
+@pytest.mark.parametrize("text", [
+    "州二天税理总局",  # no region shown whole enough (州 of 深圳? 广州? 杭州?)
+    "国家税务总局发湖西税联",  # 湖 alone: 湖北 or 湖南
+    "萌税局干苏省税务",  # 苏 alone of 江苏
+    "国家税务总局苏州工业园区税务局",  # a bureau in the pattern but not on the list: kept, not made 苏州市's
+    "江苏省财政厅监制",  # not a tax bureau
+])
+def test_supervision_reading_without_a_region_shown_is_kept_as_read(text):
+    from pipeline.seals.classify import tax_bureau
+
+    assert tax_bureau(text) is None
+
+
 def test_bank_seal_unrolled_from_the_wrong_place_is_still_a_bank_seal():
     # 中国工商银行股份有限公司北京海淀支行 read from its faint 商银行股 onwards: no 银行 left, but 支行
     seal = classify(_cand(), [SealText("arc", "份有限公司北京海淀支行中国工", 0.8), SealText("bottom", "TNDRN", 0.5)])
