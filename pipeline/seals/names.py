@@ -193,6 +193,7 @@ def _lexicon() -> frozenset[str]:
 
 
 LEXICON = _lexicon()
+_MAX_WORD = max(len(w) for w in LEXICON)
 
 
 def _tax_bureaus() -> dict[str, str]:
@@ -212,7 +213,6 @@ def _tax_bureaus() -> dict[str, str]:
 
 
 TAX_BUREAUS = _tax_bureaus()
-_MAX_WORD = max(len(w) for w in LEXICON)
 
 
 @lru_cache(maxsize=65536)
