@@ -330,6 +330,13 @@ def trainable(model):
     return net, tied, init
 
 
+def repeated(strips: list[dict], repeat: dict[int, int]) -> list[dict]:
+    """The strips with those of each seed in ``repeat`` n times over (``train --repeat seed:n``): the new strips of a
+    run that goes on from earlier weights, so that they are not drowned by the strips those weights were trained on.
+    A strip's seed is its file name's prefix (``31_000123.png``)."""
+    return strips + [d for d in strips for _ in range(repeat.get(int(d["file"].split("_")[0]), 1) - 1)]
+
+
 def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | None = None,
           val_seeds: tuple[int, ...] = (), repeat: dict[int, int] | None = None) -> None:
     import onnx
@@ -363,9 +370,7 @@ def train(data: Path, out: Path, steps: int, lr_max: float, init_from: Path | No
     val = pool[:min(300, len(pool) // 5)]
     held = {d["file"] for d in val}
     train_set = [d for d in recs if d["file"] not in held]
-    # a seed's strips seen n times per pass (the new strips of a run that goes on from earlier weights, so that they
-    # are not drowned by the strips those weights were trained on)
-    train_set += [d for d in train_set for _ in range((repeat or {}).get(int(d["file"].split("_")[0]), 1) - 1)]
+    train_set = repeated(train_set, repeat or {})
     print("train", len(train_set), "val", len(val), flush=True)
     images: dict[str, np.ndarray] = {}
 

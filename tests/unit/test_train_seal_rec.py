@@ -68,3 +68,12 @@ def test_glyph_strips_are_random_text_of_8_to_16_characters():
     assert 0.55 < share < 0.65
     spec, text = glyph_spec(rng, names)
     assert spec.owner == text and spec.type in ("official", "other", "contract") and spec.shape in ("round", "oval")
+
+
+def test_repeat_shows_the_strips_of_the_seeds_named_n_times():
+    from scripts.train_seal_rec import repeated
+
+    strips = [{"file": "11_000000.png"}, {"file": "31_000000.png"}, {"file": "32_000001.png"}]
+    files = [d["file"] for d in repeated(strips, {31: 3, 32: 2})]
+    assert sorted(files) == ["11_000000.png"] + ["31_000000.png"] * 3 + ["32_000001.png"] * 2
+    assert repeated(strips, {}) == strips
