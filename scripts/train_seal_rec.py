@@ -134,8 +134,8 @@ def mixed_spec(rng: np.random.Generator, names: Names):
 
 def glyph_spec(rng: np.random.Generator, names: Names, shortest: int = 8):
     """Random characters round a seal, ``shortest`` to 16 of them: glyphs without a name's structure. ``--names
-    glyphs`` is only these (at 8 or more characters a strip shows each character of a level-2 share about 16 times
-    as often as a company name's two to four trade-name characters do). Returns (spec, the arc's text)."""
+    glyphs`` is only these: 8 to 16 random characters, five times as many per strip as a company name's two to four
+    trade-name characters, so rare characters are seen often. Returns (spec, the arc's text)."""
     from scripts.synth.seals import SealSpec
 
     text = names.trade(int(rng.integers(shortest, 17)))
@@ -206,8 +206,12 @@ def make_strips(out: Path, seed: int, count: int, kind: str = "company", level2:
         labels, made, tried = [], 0, 0
         while made < count:
             tried += 1
-            spec, text = mixed_spec(rng, names) if kind == "mixed" else glyph_spec(rng, names) \
-                if kind == "glyphs" else (seal_spec(rng, names), None)
+            if kind == "mixed":
+                spec, text = mixed_spec(rng, names)
+            elif kind == "glyphs":
+                spec, text = glyph_spec(rng, names)
+            else:
+                spec, text = seal_spec(rng, names), None
             text = text or spec.owner
             family[0] = str(rng.choice(FAMILIES))
             dpi = float(rng.choice([150, 200, 200, 300]))
