@@ -326,6 +326,7 @@ def tax_bureau(text: str) -> tuple[str, float] | None:
     reading already in a bureau name's pattern must be BUREAU_FORMED similar (a bureau not on the list keeps its
     name)."""
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import LCSseq
 
     from pipeline.seals.names import TAX_BUREAUS
 
@@ -335,23 +336,13 @@ def tax_bureau(text: str) -> tuple[str, float] | None:
     chars = set(text)
     scored = sorted(((fuzz.ratio(text, name), name) for name, core in TAX_BUREAUS.items()
                      if len(chars.intersection(core)) >= 2  # cheap first
-                     and _in_order(core, text) >= max(2, math.ceil(2 * len(core) / 3))), reverse=True)
+                     # the region's characters in the reading in order: the longest common subsequence
+                     and LCSseq.similarity(core, text) >= max(2, math.ceil(2 * len(core) / 3))), reverse=True)
     if not scored or scored[0][0] < least:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < BUREAU_MARGIN:
         return None
     return scored[0][1], scored[0][0] / 100
-
-
-def _in_order(word: str, text: str) -> int:
-    """How many characters of ``word`` appear in ``text`` in order (the longest common subsequence)."""
-    prev = [0] * (len(text) + 1)
-    for ch in word:
-        row = [0]
-        for j, tc in enumerate(text):
-            row.append(prev[j] + 1 if ch == tc else max(prev[j + 1], row[j]))
-        prev = row
-    return prev[-1]
 
 
 # a bureau's name as printed, whatever the region (kept as read): 国家税务总局X税务局, X国家税务总局监制, X地方税务局监制
