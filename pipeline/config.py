@@ -120,6 +120,12 @@ class SealConfig(BaseModel):
     # The recogniser of the name along a round or oval seal's rim: a model of models/manifest.toml fine-tuned on
     # unrolled seal names (docs/seal_rec.md), or None for the OCR engine's own recogniser.
     name_model: str | None = "seal-rec"
+    # A seal's owner confirmed by a name its own document's fields print (seals/confirm.py): taken when at least
+    # confirm_seen of that name's characters were seen on the seal and its mean log-likelihood ratio against the free
+    # reading is at least confirm_llr (misread true names -0.01 to -1.2, another name on the document -1.84 or less).
+    confirm_owner: bool = True
+    confirm_llr: float = Field(default=-1.25, le=0.0)
+    confirm_seen: float = Field(default=0.9, gt=0.0, le=1.0)
 
 
 class PipelineConfig(BaseModel):

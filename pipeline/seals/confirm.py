@@ -1,0 +1,153 @@
+"""A seal's owner confirmed by the names its own document prints.
+
+A reviewer reads a worn seal knowing whose it should be: the contract beside it names party A, the invoice its seller,
+the bank slip the payer's bank, the voucher its 核算单位. :func:`confirm_owners` does the same with the recogniser's
+lattice (ocr/lattice.py): each name the document prints that a seal of that type could carry (the fields of
+:data:`CANDIDATE_FIELDS`; for a company's seal also the company names on its lines, :func:`printed_names`) is aligned
+to the seal's lattice, and the seal's owner becomes that name only when the recogniser all but read it:
+
+- at least ``confirm_seen`` of its characters got probability >= ``CHAR_PROB`` where they align (the share
+  rules/facts.seal_match asks before it calls a seal a party's, so confirming never makes a match the rules would not);
+- none of the characters it did not see was read as another with ``OTHER_PROB`` or more (a confident other character
+  is what a different name looks like: 北京市锐棱… is not 北京市锐凌…);
+- its mean log-likelihood ratio against the free reading is >= ``confirm_llr`` (misread true names scored -0.01 to
+  -1.2 on the generated seals, the nearest other name on the same document -1.84: a bank branch of another city);
+- the reading has at most ``MAX_LEFTOVER`` characters outside the aligned stretch (a name the arc only contains,
+  中国农业银行股份有限公司 on a branch's seal, is not the seal's owner), type words and a name seal's 之印 aside;
+- no second name of the document passes as well.
+
+A bank's name with its branch (招商银行股份有限公司深圳南山支行) offers the bank's own name too, since an e-receipt's
+oval seal may carry only that, unless the reading shows two consecutive characters of the branch's words.
+
+What was read stays in the seal's texts (``owner read:``) with the field that confirmed it, so the report shows both;
+the lattice is kept, so the rules still verify other names against the reading itself. A seal without a lattice (no
+name read), a supervision seal (its owner is the tax bureau, classify.tax_bureau) and a cross-page slice are left as
+they are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pipeline.config import SealConfig
+from pipeline.ocr.lattice import best_path, spot
+from pipeline.seals.classify import TYPE_WORDS
+from pipeline.types import Document, Field, Seal, SealType
+
+CHAR_PROB = 0.02  # a character "seen" where it aligns (rules/facts.seal_match's char_prob)
+OTHER_PROB = 0.5  # a character "read as another" (rules/facts.seal_match's other_prob)
+MAX_LEFTOVER = 1  # characters of the reading outside the aligned name
+
+_ORGANISATION = ("party_a_name", "party_b_name", "seller_name", "buyer_name", "payer_name", "payee_name")
+# the fields (FIELDS.md) whose values a seal of each type may carry
+CANDIDATE_FIELDS: dict[SealType, tuple[str, ...]] = {
+    SealType.official: _ORGANISATION,
+    SealType.finance: _ORGANISATION,
+    SealType.contract: _ORGANISATION,
+    SealType.invoice: _ORGANISATION,
+    SealType.other: _ORGANISATION,
+    SealType.bank: ("payer_bank", "payee_bank", "party_b_bank_name"),
+    SealType.legal_rep: ("party_a_legal_rep", "party_b_legal_rep"),
+}
+# words of a seal that are not its owner's name: the type words, and a name seal's 之印 / 印
+_NOT_NAME = tuple(sorted({w for w, _ in TYPE_WORDS} | {"之印", "印", "章"}, key=len, reverse=True))
+
+
+# a bank's name with its branch: the bank's own name is offered too (an e-receipt's oval seal may carry only that,
+# 招商银行股份有限公司 on a slip of 招商银行股份有限公司深圳南山支行)
+_BRANCH = re.compile(r"^(.+?银行(?:股份有限公司|有限责任公司|有限公司))(.+(?:支行|分行|营业部))$")
+
+
+# a company's name as printed on a line (a voucher's 核算单位, a signature block)
+_COMPANY = re.compile(r"[\u4e00-\u9fff()]{2,40}?(?:有限责任公司|股份有限公司|有限公司|公司)")
+
+
+def _key(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _shows(read: str | None, words: str) -> bool:
+    """Whether two consecutive characters of ``words`` stand in ``read``."""
+    return bool(read) and any(words[i:i + 2] in read for i in range(len(words) - 1))
+
+
+def _leftover(text: str) -> int:
+    for word in _NOT_NAME:
+        text = text.replace(word, "")
+    return sum(ch.isalnum() for ch in text)
+
+
+def printed_names(lines: Iterable[str]) -> tuple[str, ...]:
+    """The company names printed on a document's lines (after a label's colon: 核算单位：北京市禾舟机器人有限公司)."""
+    out: dict[str, None] = {}
+    for line in lines:
+        for name in _COMPANY.findall(re.split(r"[:：]", _key(line))[-1]):
+            out.setdefault(name)
+    return tuple(out)
+
+
+def confirm_owner(seal: Seal, fields: Iterable[Field], config: SealConfig | None = None,
+                  printed: Iterable[str] = ()) -> Seal:
+    """``seal`` with its owner confirmed by one of ``fields`` (a document's fields) or, for a company's seal, of the
+    company names ``printed`` on its pages (:func:`printed_names`), or ``seal`` itself."""
+    config = config or SealConfig()
+    lattice = seal.owner_lattice
+    wanted = CANDIDATE_FIELDS.get(seal.type, ())
+    if not lattice or seal.cross_page or not wanted:
+        return seal
+    names: dict[str, str] = {}  # value -> the first field printing it
+    for f in fields:
+        if f.name in wanted and f.value and len(_key(f.value)) >= 2:
+            names.setdefault(_key(f.value), f.name)
+            head = _BRANCH.match(_key(f.value)) if seal.type == SealType.bank else None
+            if head and not _shows(seal.owner, head.group(2)):  # unless the reading shows the branch's words
+                names.setdefault(head.group(1), f.name)
+    if wanted == _ORGANISATION:
+        for name in printed:
+            names.setdefault(_key(name), "page text")
+    if not names or (seal.owner and _key(seal.owner) in names):
+        return seal
+    passed = []
+    for value, field in names.items():
+        sp = spot(lattice, value)
+        if not sp.support or sp.score < config.confirm_llr or sp.supported(CHAR_PROB) < config.confirm_seen:
+            continue
+        if sp.contradicted(CHAR_PROB, OTHER_PROB)[0]:
+            continue
+        first, last = sp.span
+        outside = best_path(lattice[:first])[0] + best_path(lattice[last + 1:])[0]
+        if _leftover(outside) > MAX_LEFTOVER:
+            continue
+        passed.append((sp, value, field))
+    if len(passed) != 1:
+        return seal
+    sp, value, field = passed[0]
+    seen = sum(p >= CHAR_PROB for p in sp.support)
+    evidence = (f"owner read:{seal.owner or ''}",
+                f"owner confirmed by {field}: log-ratio {sp.score:.2f}, {seen}/{len(sp.support)} characters seen")
+    return seal.model_copy(update={
+        "owner": value,
+        # the name's per-character likelihood against the recogniser's own best reading (1.0: it read exactly this)
+        "owner_confidence": round(max(seal.owner_confidence, math.exp(sp.score)), 3),
+        "texts": seal.texts + evidence})
+
+
+def confirm_owners(document: Document, config: SealConfig | None = None) -> Document:
+    """The document with every seal's owner confirmed by the document's own fields where the reading allows."""
+    config = config or SealConfig()
+    if not config.confirm_owner or not any(p.seals for p in document.pages):
+        return document
+    printed = printed_names(line.text for p in document.pages for line in p.lines)
+    pages = []
+    changed = False
+    for page in document.pages:
+        seals = tuple(confirm_owner(s, document.fields, config, printed) for s in page.seals)
+        changed |= any(a is not b for a, b in zip(seals, page.seals))
+        pages.append(page.model_copy(update={"seals": seals}) if seals != page.seals else page)
+    return document.model_copy(update={"pages": tuple(pages)}) if changed else document
+
+
+__all__ = ["CANDIDATE_FIELDS", "confirm_owner", "confirm_owners", "printed_names"]

@@ -1,0 +1,159 @@
+"""A seal's owner confirmed by the names its own document prints (pipeline/seals/confirm.py)."""
+
+from __future__ import annotations
+
+from pipeline.config import SealConfig
+from pipeline.seals.confirm import confirm_owner, confirm_owners, printed_names
+from pipeline.types import (BBox, DocType, Document, Field, Page, PageKind, Provenance, Seal, SealShape,
+                            SealType, TextLine, TextSource)
+
+P = Provenance(stage="test")
+A_NAME = "深圳市博曜数字科技股份有限公司"
+B_NAME = "北京市瑞辰软件有限公司"
+
+
+def lattice(printed: str, misread: dict[int, tuple[str, float, float]] | None = None) -> tuple:
+    """Each printed character at 0.9 with a blank step after it; where ``misread`` says ``i: (other, p_other,
+    p_printed)``, the other character at ``p_other`` and the printed one at ``p_printed`` (0 leaves it out)."""
+    steps = []
+    for i, ch in enumerate(printed):
+        if misread and i in misread:
+            other, p_other, p_printed = misread[i]
+            top = ((other, p_other),) + (((ch, p_printed),) if p_printed else ())
+            steps.append((round(1 - p_other - p_printed, 4), top))
+        else:
+            steps.append((0.1, ((ch, 0.9),)))
+        steps.append((1.0, ()))
+    return tuple(steps)
+
+
+def seal(owner: str | None, lat, type_: SealType = SealType.official, shape: SealShape = SealShape.round) -> Seal:
+    return Seal(type=type_, shape=shape, owner=owner, bbox=BBox(x0=10, y0=10, x1=300, y1=300), page=0,
+                confidence=0.9, owner_confidence=0.6, texts=(f"arc:{owner}",), owner_lattice=lat, provenance=P)
+
+
+def fields(**values: str) -> list[Field]:
+    return [Field(name=k, value=v, confidence=0.99, provenance=P) for k, v in values.items()]
+
+
+def test_a_misread_character_the_recogniser_also_saw_is_confirmed_by_the_party_printed_on_the_document():
+    # 曜 read as 耀 (0.6) but seen at 0.2: the name party B's field prints, and nobody else's
+    read = seal("深圳市博耀数字科技股份有限公司", lattice(A_NAME, {4: ("耀", 0.6, 0.2)}))
+    out = confirm_owner(read, fields(party_a_name=B_NAME, party_b_name=A_NAME))
+    assert out.owner == A_NAME
+    assert "owner read:深圳市博耀数字科技股份有限公司" in out.texts
+    assert any(t.startswith("owner confirmed by party_b_name: log-ratio -0.") for t in out.texts)
+    assert out.owner_lattice == read.owner_lattice and out.owner_confidence >= read.owner_confidence
+
+
+def test_a_character_confidently_read_as_another_and_not_seen_keeps_the_reading():
+    # 北京市锐棱… is another company than 北京市锐凌…: 凌 not seen at all where 棱 was read at 0.9
+    printed = "北京市锐棱电子科技有限公司"
+    read = seal(printed, lattice(printed))
+    out = confirm_owner(read, fields(party_a_name="北京市锐凌电子科技有限公司"))
+    assert out is read
+
+
+def test_a_reading_that_shows_a_third_of_the_name_is_not_confirmed():
+    # four of the twelve characters faint (blank steps): the log-ratio is too low to take the name for it
+    faint = {i: ("", 0.0, 0.0) for i in (3, 4, 5, 6)}
+    steps = list(lattice(B_NAME))
+    for i in faint:
+        steps[2 * i] = (1.0, ())
+    read = seal("北京市有限公司", tuple(steps))
+    assert confirm_owner(read, fields(party_b_name=B_NAME)) is read
+
+
+def test_a_name_the_arc_only_contains_is_not_the_owner():
+    # a branch's seal and the bank's name without the branch: aligned inside, the branch's words left over
+    branch = "中国农业银行股份有限公司深圳龙岗支行"
+    read = seal("中国农业银行股份有限公司深圳龙岗支", lattice(branch, {17: ("文", 0.6, 0.1)}), SealType.bank)
+    assert confirm_owner(read, fields(payer_bank="中国农业银行股份有限公司")) is read
+    assert confirm_owner(read, fields(payer_bank="中国农业银行股份有限公司", payee_bank=branch)).owner == branch
+
+
+def test_a_bank_seal_without_its_branch_is_confirmed_by_the_bank_part_of_the_printed_branch():
+    bank = "招商银行股份有限公司"
+    read = seal("上商银行股份有限公司", lattice(bank, {0: ("上", 0.6, 0.1)}), SealType.bank, SealShape.oval)
+    out = confirm_owner(read, fields(payer_bank="招商银行股份有限公司深圳南山支行"))
+    assert out.owner == bank and "owner confirmed by payer_bank" in out.texts[-1]
+    # a reading that shows the branch's words is that branch's seal, read in part: not the bank's own
+    wrapped = seal("南山招商银行股份有限公司", lattice(bank, {0: ("上", 0.6, 0.1)}), SealType.bank)
+    assert confirm_owner(wrapped, fields(payer_bank="招商银行股份有限公司深圳南山支行")) is wrapped
+
+
+def test_two_names_of_the_document_that_both_pass_leave_the_reading_as_it_is():
+    # 瑞辰 and 瑞晨 both seen where the recogniser read 瑞层: no telling which
+    other = "北京市瑞晨软件有限公司"
+    steps = list(lattice(B_NAME))
+    steps[2 * 4] = (0.1, (("层", 0.45), ("辰", 0.25), ("晨", 0.2)))
+    read = seal("北京市瑞层软件有限公司", tuple(steps))
+    assert confirm_owner(read, fields(party_b_name=B_NAME)).owner == B_NAME
+    assert confirm_owner(read, fields(party_a_name=other, party_b_name=B_NAME)) is read
+
+
+def test_names_are_offered_by_seal_type():
+    lat = lattice(A_NAME, {4: ("耀", 0.6, 0.2)})
+    # a bank seal is not confirmed by a party's name, a company seal not by a bank's
+    bank = seal("深圳市博耀数字科技股份有限公司", lat, SealType.bank)
+    assert confirm_owner(bank, fields(payer_name=A_NAME)) is bank
+    assert confirm_owner(bank, fields(payer_bank=A_NAME)).owner == A_NAME
+    official = seal("深圳市博耀数字科技股份有限公司", lat)
+    assert confirm_owner(official, fields(payer_bank=A_NAME)) is official
+    # a supervision seal's owner is the tax bureau's, whatever the document prints
+    sup = seal("深圳市博耀数字科技股份有限公司", lat, SealType.supervision, SealShape.oval)
+    assert confirm_owner(sup, fields(seller_name=A_NAME)) is sup
+    # a personal name seal by the legal representatives' fields; 之印 read after the name is no leftover
+    rep = seal("昊晓芳", lattice("吴晓芳之印", {0: ("昊", 0.7, 0.1)}), SealType.legal_rep, SealShape.square)
+    assert confirm_owner(rep, fields(party_a_name="吴晓芳", party_b_legal_rep="李明")) is rep
+    assert confirm_owner(rep, fields(party_a_legal_rep="吴晓芳")).owner == "吴晓芳"
+
+
+def test_a_voucher_seal_is_confirmed_by_the_company_printed_on_its_lines():
+    name = "北京市禾舟机器人有限公司"
+    read = seal("北京市禾百机器人有限公司", lattice(name, {4: ("百", 0.5, 0.3)}), SealType.finance)
+    page = Page(file_id="v", index=0, width=1000, height=700, dpi=200, kind=PageKind.scanned, seals=(read,),
+                lines=(TextLine(text="核算单位:北京市禾舟机器人有限公司", bbox=BBox(x0=10, y0=10, x1=400, y1=40),
+                                confidence=0.98, source=TextSource.ocr, provenance=P),),
+                provenance=P)
+    doc = Document(id="v", file_id="v", doc_type=DocType.voucher, pages=(page,), provenance=P)
+    out = confirm_owners(doc).pages[0].seals[0]
+    assert out.owner == name and out.texts[-1].startswith("owner confirmed by page text")
+    # a bank's seal is not confirmed by a company printed on the page
+    bank = read.model_copy(update={"type": SealType.bank})
+    assert confirm_owner(bank, (), printed=printed_names(line.text for line in page.lines)) is bank
+
+
+def test_no_lattice_or_an_exact_reading_is_left_alone():
+    assert confirm_owner(seal("深圳市博耀", None), fields(party_a_name=A_NAME)).owner == "深圳市博耀"
+    exact = seal(A_NAME, lattice(A_NAME))
+    assert confirm_owner(exact, fields(party_a_name=A_NAME)) is exact
+
+
+def test_the_document_is_confirmed_page_by_page_and_the_switch_turns_it_off():
+    read = seal("深圳市博耀数字科技股份有限公司", lattice(A_NAME, {4: ("耀", 0.6, 0.2)}))
+    page = Page(file_id="f", index=0, width=1000, height=1400, dpi=200, kind=PageKind.scanned, seals=(read,),
+                provenance=P)
+    doc = Document(id="f", file_id="f", doc_type=DocType.acceptance, pages=(page,),
+                   fields=tuple(fields(party_a_name=A_NAME)), provenance=P)
+    assert confirm_owners(doc).pages[0].seals[0].owner == A_NAME
+    assert confirm_owners(doc, SealConfig(confirm_owner=False)) is doc
+    # a stricter threshold than the reading's log-ratio keeps it
+    assert confirm_owners(doc, SealConfig(confirm_llr=-0.01)) is doc
+
+
+def test_the_document_stage_confirms_the_seals_of_the_documents_it_types():
+    from pipeline.extract import DocumentStage
+
+    name = "北京市禾舟机器人有限公司"
+    read = seal("北京市禾百机器人有限公司", lattice(name, {4: ("百", 0.5, 0.3)}), SealType.finance)
+    texts = ("记账凭证", "核算单位:北京市禾舟机器人有限公司", "摘要", "会计科目", "借方金额", "贷方金额")
+    lines = tuple(TextLine(text=t, bbox=BBox(x0=100, y0=60 + 50 * k, x1=700, y1=100 + 50 * k), confidence=0.98,
+                           source=TextSource.ocr, provenance=P) for k, t in enumerate(texts))
+    page = Page(file_id="v.png", index=0, width=1654, height=1100, dpi=200, kind=PageKind.scanned, lines=lines,
+                seals=(read,), provenance=P)
+    doc = Document(id="v.png", file_id="v.png", pages=(page,), provenance=P)
+    [voucher] = DocumentStage()(doc)
+    assert voucher.doc_type == DocType.voucher and voucher.seals[0].owner == name
+    [kept] = DocumentStage(seals=SealConfig(confirm_owner=False))(doc)
+    assert kept.seals[0].owner == "北京市禾百机器人有限公司"
