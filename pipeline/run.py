@@ -62,7 +62,7 @@ class Pipeline:
         self.engine = get_engine(self.settings.ocr_engine, self.settings, self.config.ocr)
         self.reader = PageReader(self.engine, self.config, self.settings)
         self.seals = SealStage(self.engine, self.config.seals)
-        self.documents = DocumentStage()
+        self.documents = DocumentStage(seals=self.config.seals)
         self._rule_engines: dict[tuple, RuleEngine] = {}
         self._lock = threading.Lock()
 
