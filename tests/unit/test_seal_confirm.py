@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from pipeline.config import SealConfig
 from pipeline.seals.confirm import confirm_owner, confirm_owners, printed_names
-from pipeline.types import (BBox, DocType, Document, Field, Page, PageKind, Provenance, Seal, SealShape,
-                            SealType, TextLine, TextSource)
+from pipeline.types import (
+    BBox,
+    DocType,
+    Document,
+    Field,
+    Page,
+    PageKind,
+    Provenance,
+    Seal,
+    SealShape,
+    SealType,
+    TextLine,
+    TextSource,
+)
 
 P = Provenance(stage="test")
 A_NAME = "深圳市博曜数字科技股份有限公司"
