@@ -433,6 +433,12 @@ def _edge_of(box: tuple[float, float, float, float], shape: tuple[int, int], mar
     return None
 
 
+# A fit whose box spans this share of the image's width and height is a seal cropped to its outline (the seal images
+# of ../shared/realdata: about 83 mm across at the assumed 200 dpi, over cfg.max_size_mm once deskewing widened
+# them by four pixels), whatever its size in mm.
+CROP_FILL = 0.9
+
+
 def _candidate(fit: Fit, page: int, up: float, page_shape: tuple[int, int], px_mm: float,
                cfg: SealConfig, min_mm: float | None = None) -> Candidate | None:
     """The candidate for a fit (work-image pixels), or None when it is too small (under ``min_mm``, by default
@@ -453,7 +459,9 @@ def _candidate(fit: Fit, page: int, up: float, page_shape: tuple[int, int], px_m
         cross = bool(across < 0.6 * along and along >= cfg.min_slice_len_mm)
     if not cross and min(bw, bh) < min_mm:
         return None
-    if not cross and max(bw, bh) > cfg.max_size_mm * 1.1:
+    # an image the seal fills is a crop of that seal: its size in mm rests on an assumed dpi and says nothing
+    fills = x1 - x0 >= CROP_FILL * (W - 1) and y1 - y0 >= CROP_FILL * (H - 1)
+    if not cross and not fills and max(bw, bh) > cfg.max_size_mm * 1.1:
         return None
     if not cross and f.support < cfg.min_support:
         return None

@@ -470,3 +470,17 @@ def test_small_oval_behind_a_title_found_by_ring_templates(arc):
     f = fits[0]
     assert abs(f.cx / px - 60) < 1 and abs(f.cy / px - 20) < 1.5
     assert 6.5 < max(f.a, f.b) / px < 9 and 4.5 < min(f.a, f.b) / px < 7
+
+
+def test_seal_image_cropped_to_its_outline_is_found_whatever_its_size():
+    # a seal image cropped to its oval (../shared/realdata/seals): at the assumed dpi it measures 84 x 56 mm, over
+    # max_size_mm; on a page the same oval is too big for a seal, as the oval of a red form frame would be
+    a, b = 41.5 * PX_MM, 27.5 * PX_MM
+    crop = page(h_mm=56, w_mm=84)
+    cv2.ellipse(crop, (crop.shape[1] // 2, crop.shape[0] // 2), (int(a), int(b)), 0, 0, 360, RED, int(1.2 * PX_MM))
+    cands = SealDetector()(crop, 0, DPI)
+    assert [c.shape for c in cands] == [SealShape.oval]
+    assert cands[0].bbox.x1 - cands[0].bbox.x0 > 0.95 * crop.shape[1]
+    sheet = page(h_mm=120, w_mm=150)
+    cv2.ellipse(sheet, (int(75 * PX_MM), int(60 * PX_MM)), (int(a), int(b)), 0, 0, 360, RED, int(1.2 * PX_MM))
+    assert SealDetector()(sheet, 0, DPI) == []
