@@ -40,7 +40,8 @@ from pipeline.seals.detect import Candidate
 from pipeline.seals.names import decode
 from pipeline.seals.recogniser import NameRecogniser
 from pipeline.seals.square import square_lines
-from pipeline.seals.unwrap import ink_image, name_columns, text_segments, to_bgr, trim, unwrap_band, upright, widest_gap
+from pipeline.seals.unwrap import (ink_image, name_columns, ring_outline, text_segments, to_bgr, trim, unwrap_band,
+                                   upright, widest_gap)
 from pipeline.types import SealShape
 
 
@@ -295,9 +296,13 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
                 ) -> ReadPlan | None:
     a, b, angle = _normalise(a, b, angle)
     R = min(a, b)
-    if a / b < cfg.oval_aspect:  # round: the rotation is unknown, the name run tells it
+    oval = a / b >= cfg.oval_aspect
+    if not oval:  # round: the rotation is unknown, the name run tells it
         a = b = (a + b) / 2
         angle = 0.0
+        ring = _round_outline(ink, cx, cy, a, cfg)
+        if ring is not None:  # unrolled along the ring as the image shows it (a seal photographed at a slant)
+            cx, cy, a, b, angle = ring
     d0 = ring_inner_edge(ink, cx, cy, a, b, angle, R)
     d1 = d0 + (cfg.arc_band[1] - cfg.arc_band[0]) * R
     # the whole band from the bottom, clockwise; the name is what lies outside the gap at the bottom, found among
@@ -317,7 +322,7 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     if span is not None:  # told where the name is
         ts, te = span[0] + math.pi / 2, span[1] + math.pi / 2
         rot = (ts + te) / 2 - 1.5 * math.pi
-    elif a != b:  # an oval's name is centred on its long side: only which side is open
+    elif oval:  # an oval's name is centred on its long side: only which side is open
         # turned over only when the gap at the bottom is wide: a name read nearly all the way round (an e-invoice's
         # red title across the top of its supervision seal) says little about where the bottom is, and the seal
         # was read upside down (its title in the bottom band, the owner lost)
@@ -334,10 +339,12 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if e0 <= rest.shape[1]:
             out.append(("arc_bottom", to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
     # upright copy for the horizontal lines: turn by the name's offset from the top
-    turn = math.degrees(rot) + (angle if a != b else 0.0)
+    turn = math.degrees(rot) + angle
     size = int(2 * a + 4)
     up = upright(ink, cx, cy, turn, size)
     c = size / 2
+    if not oval:  # a round seal's slant is turned with its name: its bands are cut as a circle's
+        a = b = (a + b) / 2
     # the title (财务专用章, 发票专用章, ...) sits below the centre; the ends of a serial along the rim, the lowest
     # characters of a long name and the star's lower points stay outside the middle of it, so ink there means there
     # are words to read
@@ -350,6 +357,32 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if band.size and (band < 128).mean() > 0.01:
             out.append((role, to_bgr(trim(band))))
     return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
+
+
+# a round seal's ring refitted (unwrap.ring_outline) is taken when it is slanted (axes at least OUTLINE_SLANT apart:
+# refits of seals the circle fits well differ from it by 1-2 %, and that much only perturbs their reading) and stays
+# close to the detector's circle: centre within OUTLINE_SHIFT of the radius, each axis within OUTLINE_AXES of it,
+# and round (cfg.oval_aspect)
+OUTLINE_SLANT = 1.05
+OUTLINE_SHIFT = 0.15
+OUTLINE_AXES = (0.85, 1.2)
+
+
+def _round_outline(ink: np.ndarray, cx: float, cy: float, r: float,
+                   cfg: SealConfig) -> tuple[float, float, float, float, float] | None:
+    """The ring of a round seal photographed at a slant as the image shows it (:func:`ring_outline`, major axis
+    first), or None when it is not found, not slanted, or strays from the detector's circle (centre, size or
+    roundness)."""
+    ring = ring_outline(ink, cx, cy, r)
+    if ring is None:
+        return None
+    ex, ey, a, b, angle = ring
+    a, b, angle = _normalise(a, b, angle)
+    if a / b < OUTLINE_SLANT or a / b >= cfg.oval_aspect or math.hypot(ex - cx, ey - cy) > OUTLINE_SHIFT * r:
+        return None
+    if not all(OUTLINE_AXES[0] * r <= v <= OUTLINE_AXES[1] * r for v in (a, b)):
+        return None
+    return ex, ey, a, b, angle
 
 
 def ring_inner_edge(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float, R: float) -> float:

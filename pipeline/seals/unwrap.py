@@ -6,6 +6,8 @@
 - :func:`unwrap_band`: an elliptical band unrolled into a strip (polar unwrap generalised to ellipses: each column is a
   normal of the ellipse, each row a fixed inward offset), clockwise for text along the top, counter-clockwise and
   flipped for text along the bottom.
+- :func:`ring_outline`: a round seal's ring refitted as an ellipse on the full-resolution ink (a seal photographed
+  at a slant).
 - :func:`name_columns`: the columns of an unrolled band that hold the name's characters (ink across the band's height).
 - :func:`text_segments` / :func:`column_runs`: angular runs of text in an unrolled band, split at gaps.
 - :func:`column_cells`: the characters of one column of a square seal (row ranges).
@@ -136,6 +138,55 @@ def unwrap_band(img: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     map_x = (cx + x * math.cos(th) - y * math.sin(th)).astype(np.float32)
     map_y = (cy + x * math.sin(th) + y * math.cos(th)).astype(np.float32)
     return cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+# ring_outline: how far from the fitted circle the ring's edge is looked for, and how much of the rim must show it
+OUTLINE_REACH = (0.82, 1.18)
+OUTLINE_RAYS = 180
+OUTLINE_MIN_RAYS = 0.6
+OUTLINE_START = 1.08
+
+
+def ring_outline(ink: np.ndarray, cx: float, cy: float, r: float,
+                 ink_level: int = 128) -> tuple[float, float, float, float, float] | None:
+    """The outer edge of a round seal's ring refitted as an ellipse on the full-resolution ink: (cx, cy, a, b,
+    angle degrees), or None when too little of the rim shows an edge.
+
+    A round seal photographed at a slant is an ellipse (axes 14 % apart on the generated photos), and the detector's
+    circle, fitted on a coarse ink map where a blurred ring runs into the name, then cuts through the characters on
+    one side and leaves a gap of paper on the other, so the band unrolled from it loses the tops of half the name.
+    Along each of OUTLINE_RAYS rays, within OUTLINE_REACH of ``r``, the outer end of the outermost run of ink (two
+    samples or more) that starts by OUTLINE_START of ``r`` is the ring's outer edge; an ellipse is fitted to those edges, the fifth that sit worst on it
+    (a name seal or print touching the ring, a speck) dropped twice."""
+    t = np.linspace(0.0, 2 * math.pi, OUTLINE_RAYS, endpoint=False)
+    rr = np.arange(OUTLINE_REACH[0] * r, OUTLINE_REACH[1] * r, 0.5)
+    xs = (cx + rr[None, :] * np.cos(t)[:, None]).astype(np.float32)
+    ys = (cy + rr[None, :] * np.sin(t)[:, None]).astype(np.float32)
+    dark = cv2.remap(ink, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255) < ink_level
+    # on each ray the ring's outer edge is the outer end of the outermost run of ink (two samples or longer) that
+    # starts by OUTLINE_START of r: a name seal or print beyond the ring starts further out, unless it touches it
+    m = dark.shape[1]
+    idx = np.arange(m)[None, :]
+    begins = dark & ~np.concatenate([np.zeros((len(t), 1), bool), dark[:, :-1]], axis=1)
+    start = np.maximum.accumulate(np.where(begins, idx, 0), axis=1)  # where each sample's run began
+    ends = dark & ~np.concatenate([dark[:, 1:], np.zeros((len(t), 1), bool)], axis=1)
+    ok = ends & (idx - start >= 1) & (rr[start] <= OUTLINE_START * r)
+    has = ok.any(axis=1)
+    if has.mean() < OUTLINE_MIN_RAYS:
+        return None
+    edge = m - 1 - np.argmax(ok[:, ::-1], axis=1)  # index in rr of the ring's outermost inked sample
+    pts = np.stack([xs[np.arange(len(t)), edge], ys[np.arange(len(t)), edge]], axis=1)[has]
+    for _ in range(2):
+        (ex, ey), (w, h), ang = cv2.fitEllipse(pts)
+        th = math.radians(ang)
+        dx, dy = pts[:, 0] - ex, pts[:, 1] - ey
+        u, v = dx * math.cos(th) + dy * math.sin(th), -dx * math.sin(th) + dy * math.cos(th)
+        off = np.abs(np.hypot(u / max(w / 2, 1.0), v / max(h / 2, 1.0)) - 1.0) * r
+        pts = pts[off <= max(2.0, float(np.percentile(off, 80)))]
+        if len(pts) < 5:
+            return None
+    (ex, ey), (w, h), ang = cv2.fitEllipse(pts)
+    return float(ex), float(ey), float(w / 2), float(h / 2), float(ang)
 
 
 def text_segments(strip: np.ndarray, min_gap: int, min_len: int, ink_level: int = 128) -> list[tuple[int, int]]:

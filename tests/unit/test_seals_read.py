@@ -512,3 +512,50 @@ def test_wider_read_of_other_words_or_still_cut_is_not_kept(monkeypatch):
     reader, spans = _fake_rim(monkeypatch, lambda w: cut)
     reader._complete(None, _cand(), (SealText("arc", "兴业银行股份有", 0.9),), (0.5, 5.77))
     assert spans == []
+
+
+def _slanted_seal(n_chars: int = 14) -> tuple[np.ndarray, tuple[float, float, float, float, float]]:
+    """A round seal photographed at a slant: its ring an ellipse (axes 83 and 73 px, turned 160 degrees), a name of
+    ``n_chars`` blocks along the top of the rim, black print over it outside the ring; and the ellipse."""
+    import cv2
+
+    img = np.full((220, 220, 3), 245, np.uint8)
+    cx, cy, a, b, ang = 110.0, 112.0, 83.0, 73.0, 160.0
+    red = (40, 30, 205)
+    # the ring's outer edge at (a, b): cv2 draws the thickness centred on the outline
+    cv2.ellipse(img, (int(cx), int(cy)), (int(a - 4), int(b - 4)), ang, 0, 360, red, 8)
+    th = np.radians(ang)
+    for k in range(n_chars):  # blocks standing in for characters, from lower left over the top to lower right
+        t = np.radians(150 + k * 240 / (n_chars - 1))
+        u, v = (a - 22) * np.cos(t), (b - 22) * np.sin(t)
+        x, y = cx + u * np.cos(th) - v * np.sin(th), cy + u * np.sin(th) + v * np.cos(th)
+        cv2.circle(img, (int(x), int(y)), 7, red, -1)
+    cv2.putText(img, "PARTY A LTD", (0, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 2)
+    return img, (cx, cy, a, b, ang)
+
+
+def test_ring_of_a_seal_photographed_at_a_slant_is_refitted_as_the_ellipse_it_shows():
+    from pipeline.seals.unwrap import ink_image, ring_outline
+
+    img, (cx, cy, a, b, _) = _slanted_seal()
+    # the detector's circle: between the axes, its centre off by a few pixels
+    ring = ring_outline(ink_image(img, True), cx + 3, cy + 4, 77.0)
+    assert ring is not None
+    ex, ey, ea, eb, _ = ring
+    assert abs(ex - cx) < 1.5 and abs(ey - cy) < 1.5
+    assert abs(max(ea, eb) - a) < 2 and abs(min(ea, eb) - b) < 2
+
+
+def test_name_of_a_slanted_round_seal_is_unrolled_whole():
+    # unrolled along the detector's circle (between the axes), the name band cut through the blocks near the long
+    # axis and missed those near the short one: the name was taken to be a run of a few of them
+    from pipeline.seals.unwrap import ink_columns
+
+    img, (cx, cy, *_) = _slanted_seal()
+    cand = Candidate(page=0, shape=SealShape.round, fit=Fit("ellipse", cx + 3, cy + 4, 77.0, 77.0, 0.0, 0.9, 0.1),
+                     bbox=BBox(x0=30, y0=35, x1=190, y1=190), confidence=0.9, colour=True)
+    plan = read.read_plan(img, cand, SealConfig())
+    strip = next(im for role, im in plan.lines if role == "arc")
+    cols = ink_columns(strip[..., 0] if strip.ndim == 3 else strip)
+    blocks = int(np.sum(cols[1:] & ~cols[:-1])) + int(cols[0])
+    assert blocks == 14
