@@ -21,6 +21,10 @@ FLOOR = 1e-4  # probability of a character that is not among a step's top k
 BLANK_STEP = 0.995  # a step whose blank probability is at least this is stored as a bare blank
 LOG_FLOOR = math.log(FLOOR)
 NEG = -1e18
+# a candidate's character is "seen" where the recogniser gave it at least SEEN_PROB, and "read as another" where another
+# character got OTHER_PROB or more (the defaults of Spot's tests, the rules' seal match and seals/confirm.py)
+SEEN_PROB = 0.02
+OTHER_PROB = 0.5
 TIE = 1e-9  # log scores closer than this are a tie (sums of the same terms in another order differ by rounding)
 
 
@@ -80,11 +84,11 @@ class Spot(NamedTuple):
     span: tuple[int, int]  # first and last lattice step of the alignment
     other: tuple[float, ...]  # per character: the highest probability another character gets where aligned
 
-    def supported(self, min_prob: float = 0.02) -> float:
+    def supported(self, min_prob: float = SEEN_PROB) -> float:
         """Share of the candidate's characters the recogniser saw with at least ``min_prob``."""
         return sum(p >= min_prob for p in self.support) / len(self.support) if self.support else 0.0
 
-    def contradicted(self, min_prob: float = 0.02, other_prob: float = 0.5) -> tuple[int, int]:
+    def contradicted(self, min_prob: float = SEEN_PROB, other_prob: float = OTHER_PROB) -> tuple[int, int]:
         """``(read as others, unseen)``: how many of the candidate's characters the recogniser did not see (below
         ``min_prob`` where aligned), and how many of those it read as another character (``other_prob`` or more)
         there. Other words printed on the arc show as the latter; a faint stretch or one covered by print shows as
@@ -219,7 +223,7 @@ class Bound(NamedTuple):
     supported: float  # at least its :meth:`Spot.supported` share
 
 
-def bound(lattice: Lattice, text: str, min_prob: float = 0.02) -> Bound:
+def bound(lattice: Lattice, text: str, min_prob: float = SEEN_PROB) -> Bound:
     """Upper bounds of :func:`spot`'s score and supported share, from per-character maxima alone (no alignment).
 
     Every character of the text takes at least one step of its own, where it scores at most the best it scores

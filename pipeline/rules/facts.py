@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from rapidfuzz import fuzz
 
 from pipeline.extract import normalize as N
+from pipeline.ocr.lattice import OTHER_PROB, SEEN_PROB
 from pipeline.types import DocType, Document, Field, Observation, PageKind, Region, Seal
 
 CENT = Decimal("0.01")
@@ -155,9 +156,9 @@ class SealMatch:
     how: str
 
 
-def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
+def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = SEEN_PROB,
                verified_share: float = 0.9, mismatch_llr: float = -2.75, mismatch_text: float = 70.0,
-               mismatch_others: int = 2, other_prob: float = 0.5, mismatch_share: float = 0.5) -> SealMatch:
+               mismatch_others: int = 2, other_prob: float = OTHER_PROB, mismatch_share: float = 0.5) -> SealMatch:
     """Is ``seal`` the seal of the organisation ``name``?
 
     1. The owner text read on the seal is similar enough (>= ``threshold``): match.
@@ -180,7 +181,7 @@ def seal_match(seal: Seal, name: str | None, threshold: float = 85.0, char_prob:
                        mismatch_text, mismatch_others, other_prob, mismatch_share)
 
 
-def seal_verified(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = 0.02,
+def seal_verified(seal: Seal, name: str | None, threshold: float = 85.0, char_prob: float = SEEN_PROB,
                   verified_share: float = 0.9) -> SealMatch | None:
     """The ``match`` of :func:`seal_match` (the same parameters, the same result) or None when it is not one, without
     telling mismatch from unsure. That costs no alignment for a name the lattice's bounds already rule out, so a

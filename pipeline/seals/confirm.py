@@ -6,10 +6,11 @@ lattice (ocr/lattice.py): each name the document prints that a seal of that type
 :data:`CANDIDATE_FIELDS`; for a company's seal also the company names on its lines, :func:`printed_names`) is aligned
 to the seal's lattice, and the seal's owner becomes that name only when the recogniser all but read it:
 
-- at least ``confirm_seen`` of its characters got probability >= ``CHAR_PROB`` where they align (the share
-  rules/facts.seal_match asks before it calls a seal a party's, so confirming never makes a match the rules would not);
-- none of the characters it did not see was read as another with ``OTHER_PROB`` or more (a confident other character
-  is what a different name looks like: 北京市锐棱… is not 北京市锐凌…);
+- at least ``confirm_seen`` of its characters got probability >= ``SEEN_PROB`` (ocr/lattice.py) where they align
+  (the share rules/facts.seal_match asks before it calls a seal a party's, so confirming never makes a match the
+  rules would not);
+- none of the characters it did not see was read as another with ``OTHER_PROB`` (ocr/lattice.py) or more (a
+  confident other character is what a different name looks like: 北京市锐棱… is not 北京市锐凌…);
 - its mean log-likelihood ratio against the free reading is >= ``confirm_llr`` (misread true names scored -0.01 to
   -1.2 on the generated seals, the nearest other name on the same document -1.84: a bank branch of another city);
 - the reading has at most ``MAX_LEFTOVER`` characters outside the aligned stretch (a name the arc only contains,
@@ -33,12 +34,10 @@ import unicodedata
 from collections.abc import Iterable
 
 from pipeline.config import SealConfig
-from pipeline.ocr.lattice import best_path, spot
+from pipeline.ocr.lattice import SEEN_PROB, best_path, spot
 from pipeline.seals.classify import TYPE_WORDS
 from pipeline.types import Document, Field, Seal, SealType
 
-CHAR_PROB = 0.02  # a character "seen" where it aligns (rules/facts.seal_match's char_prob)
-OTHER_PROB = 0.5  # a character "read as another" (rules/facts.seal_match's other_prob)
 MAX_LEFTOVER = 1  # characters of the reading outside the aligned name
 
 _ORGANISATION = ("party_a_name", "party_b_name", "seller_name", "buyer_name", "payer_name", "payee_name")
@@ -113,9 +112,9 @@ def confirm_owner(seal: Seal, fields: Iterable[Field], config: SealConfig | None
     passed = []
     for value, field in names.items():
         sp = spot(lattice, value)
-        if not sp.support or sp.score < config.confirm_llr or sp.supported(CHAR_PROB) < config.confirm_seen:
+        if not sp.support or sp.score < config.confirm_llr or sp.supported() < config.confirm_seen:
             continue
-        if sp.contradicted(CHAR_PROB, OTHER_PROB)[0]:
+        if sp.contradicted()[0]:
             continue
         first, last = sp.span
         outside = best_path(lattice[:first])[0] + best_path(lattice[last + 1:])[0]
@@ -125,7 +124,7 @@ def confirm_owner(seal: Seal, fields: Iterable[Field], config: SealConfig | None
     if len(passed) != 1:
         return seal
     sp, value, field = passed[0]
-    seen = sum(p >= CHAR_PROB for p in sp.support)
+    seen = sum(p >= SEEN_PROB for p in sp.support)
     evidence = (f"owner read:{seal.owner or ''}",
                 f"owner confirmed by {field}: log-ratio {sp.score:.2f}, {seen}/{len(sp.support)} characters seen")
     return seal.model_copy(update={
