@@ -3,9 +3,9 @@
 ARG BASE=python:3.11-slim
 FROM ${BASE}
 
-# fonts-noto-cjk: drawing OFD pages; poppler-utils: the pdf2image renderer; tesseract: the baseline engine.
+# fonts-noto-cjk: drawing OFD pages; poppler-utils + poppler-data: the pdf2image renderer (CJK encodings); tesseract: the baseline engine.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk poppler-utils tesseract-ocr tesseract-ocr-chi-sim \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk poppler-utils poppler-data tesseract-ocr tesseract-ocr-chi-sim \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

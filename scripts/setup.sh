@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
-# chromium: the HTML report is tested in a real headless browser (tests/integration/test_report_scenario.py)
-APT_PACKAGES=(fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils chromium)
+# chromium: the HTML report is tested in a real headless browser (tests/integration/test_report_scenario.py);
+# poppler-data: poppler's CJK encodings (without it pdftoppm draws a PDF's Chinese text in a non-embedded font as
+# nothing at all; installed only as a recommendation of libpoppler, which --no-install-recommends skips)
+APT_PACKAGES=(fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-sim poppler-utils poppler-data chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
