@@ -272,6 +272,17 @@ def test_refine_circle_leaves_an_oval_and_a_cut_seal_alone():
     assert refine_circle(cut, Fit("ellipse", 112.0, 101.0, 52.0, 61.0, 10.0, 0.6, 0.8), 4.0) is None
 
 
+def test_refine_circle_keeps_an_oval_whose_contour_fit_is_off_its_ring():
+    # a photographed supervision oval (44 x 30) joined to the red title across it: the contour fit's short axis was 4
+    # px too long, so it scored low on the ring, and the circle inscribed in the oval (touching its top and bottom,
+    # crossing the title's strokes) beat it and the seal was read as a round one
+    w = np.zeros((120, 200), np.float32)
+    cv2.ellipse(w, (100, 60), (43, 29), 0, 0, 360, 1.0, 2)
+    for x in range(52, 150, 9):  # the title's strokes across the middle
+        cv2.rectangle(w, (x, 40), (x + 4, 80), 1.0, -1)
+    assert refine_circle(w, Fit("ellipse", 100.0, 60.0, 42.5, 34.0, 0.0, 0.97, 0.0), 2.4) is None
+
+
 def test_fax_page_rings_found_by_structure_and_text_is_not_a_ring():
     img = page(paper=(255, 255, 255))
     for y in range(200, 2200, 45):
