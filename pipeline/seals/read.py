@@ -311,7 +311,10 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     n = full.shape[1]
     cols = name_columns(full)
     if not cols.any():
-        return ReadPlan([])
+        # no name along the rim: an oval's lines across the middle are still read, upright with its long axis (a
+        # photographed supervision seal at the paper's edge, its title arc lost in the desk's dark: 国家税务总局 and
+        # 四川省税务局 across it say what it is)
+        return ReadPlan(_across(ink, cx, cy, a, b, angle, oval) if oval else [])
     per = 2 * math.pi / n
     gap = _name_gap(cols, None if after is None else after / per)
     g0, g1 = gap if gap is not None else (0, 0)
@@ -338,13 +341,21 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
     for s0, e0 in text_segments(rest, min_gap=max(3, int(0.05 * n)), min_len=max(4, int(0.03 * n))):
         if e0 <= rest.shape[1]:
             out.append(("arc_bottom", to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
-    # upright copy for the horizontal lines: turn by the name's offset from the top
-    turn = math.degrees(rot) + angle
+    # the horizontal lines, upright: turned by the name's offset from the top
+    out += _across(ink, cx, cy, a, b, math.degrees(rot) + angle, oval)
+    return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
+
+
+def _across(ink: np.ndarray, cx: float, cy: float, a: float, b: float, turn: float,
+            oval: bool) -> list[tuple[str, np.ndarray]]:
+    """The lines across a round or oval seal (its centre line and, when the title box holds ink, the title under
+    it), cut from the seal turned upright by ``turn`` degrees."""
     size = int(2 * a + 4)
     up = upright(ink, cx, cy, turn, size)
     c = size / 2
     if not oval:  # a round seal's slant is turned with its name: its bands are cut as a circle's
         a = b = (a + b) / 2
+    out = []
     # the title (财务专用章, 发票专用章, ...) sits below the centre; the ends of a serial along the rim, the lowest
     # characters of a long name and the star's lower points stay outside the middle of it, so ink there means there
     # are words to read
@@ -356,7 +367,7 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
             continue
         if band.size and (band < 128).mean() > 0.01:
             out.append((role, to_bgr(trim(band))))
-    return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
+    return out
 
 
 # a round seal's ring refitted (unwrap.ring_outline) is taken when it is slanted (axes at least OUTLINE_SLANT apart:

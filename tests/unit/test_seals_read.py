@@ -559,3 +559,23 @@ def test_name_of_a_slanted_round_seal_is_unrolled_whole():
     cols = ink_columns(strip[..., 0] if strip.ndim == 3 else strip)
     blocks = int(np.sum(cols[1:] & ~cols[:-1])) + int(cols[0])
     assert blocks == 14
+
+
+def test_oval_without_a_name_along_its_rim_still_has_its_middle_lines_read():
+    # a photographed supervision seal at the paper's top edge: its title arc lost in the dark of the desk beyond the
+    # paper, so no name was found along the rim and nothing at all was read; the bureau's lines across its middle
+    # (国家税务总局 / 四川省税务局) say what it is
+    import cv2
+
+    img = np.full((200, 280, 3), 245, np.uint8)
+    red = (40, 30, 205)
+    cv2.ellipse(img, (140, 100), (116, 78), 0, 0, 360, red, 6)
+    for x in range(80, 200, 20):  # two lines of blocks standing in for characters across the middle
+        cv2.rectangle(img, (x, 88), (x + 13, 101), red, -1)
+        cv2.rectangle(img, (x, 126), (x + 13, 139), red, -1)
+    cand = Candidate(page=0, shape=SealShape.oval, fit=Fit("ellipse", 140.0, 100.0, 119.0, 81.0, 0.0, 1.0, 0.1),
+                     bbox=BBox(x0=21, y0=19, x1=259, y1=181), confidence=0.9, colour=True)
+    plan = read.read_plan(img, cand, SealConfig())
+    roles = [role for role, _ in plan.lines]
+    assert "arc" not in roles and "centre" in roles
+    assert plan.name_span is None
