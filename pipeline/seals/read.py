@@ -170,6 +170,8 @@ FULL_BANKS = ("中国银行", "中国工商银行", "中国农业银行", "中�
               "上海浦东发展银行", "中信银行", "中国光大银行", "华夏银行", "中国民生银行", "广发银行", "平安银行", "兴业银行",
               "浙商银行", "渤海银行", "恒丰银行", "北京银行", "上海银行", "江苏银行", "宁波银行", "南京银行", "杭州银行",
               "徽商银行")
+# a bank's registered name read from its last character on (行股份有限公司北京海淀支行 on a faxed 中国银行 seal)
+BANK_FORMS = ("行股份有限公司", "行有限责任公司", "行有限公司")
 MAX_REREADS = 2  # a name cut by more than the first re-read added is read once more
 EXTEND = 1.15  # the rim added per missing character, in the name's mean character pitch
 MAX_NAME_SPAN = 1.9 * math.pi  # a name is never read over more of the rim than this
@@ -178,7 +180,8 @@ MAX_NAME_SPAN = 1.9 * math.pi  # a name is never read over more of the rim than 
 def name_cut(text: str) -> tuple[int, int] | None:
     """How many characters a name read along the rim misses at its start and at its end, at least, when it is cut
     short: it ends with the beginning of an organisation form (有限责任, 股份有: 2 and 3 missing), or starts with the
-    end of a bank's registered name (工商银行, 商银行: 2 and 1 missing). None when neither end is cut."""
+    end of a bank's registered name (工商银行, 商银行: 2 and 1 missing; 行股份有限公司: 3). None when neither end is
+    cut."""
     if not text:
         return None
     after = 0
@@ -188,6 +191,8 @@ def name_cut(text: str) -> tuple[int, int] | None:
     if "银行" in text and not text.startswith(FULL_BANKS):
         head = text[:text.index("银行") + 2]
         before = min((len(b) - len(head) for b in FULL_BANKS if len(b) > len(head) and b.endswith(head)), default=0)
+    elif text.startswith(BANK_FORMS):  # the bank's own name lost but its 行: 中国银行 or 交通银行 at least
+        before = min(len(b) for b in FULL_BANKS) - 1
     return (before, after) if before or after else None
 
 

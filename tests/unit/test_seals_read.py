@@ -457,6 +457,8 @@ def test_three_character_name_seal_whose_tall_yin_was_cut_in_two():
     ("招商银行股份有限", (0, 2)),
     ("工商银行股份有限公司北京海淀支行", (2, 0)),  # 中国 cut
     ("商银行股份有限公司", (1, 0)),  # 招商银行 or 浙商银行: one character at least
+    ("行股份有限公司北京海淀支行", (3, 0)),  # only the 行 of the bank's name: 中国银行 at least
+    ("行知科技有限公司", None),
     ("北京市辰越精密机械有限责任公司", None),
     ("中国工商银行股份有限公司北京海淀支行", None),
     ("交通银行股份有限公司", None),
