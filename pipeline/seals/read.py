@@ -237,7 +237,13 @@ def _stretch(strip: np.ndarray, factor: float) -> np.ndarray:
 
 
 OVAL_FLIP_GAP = 1.5  # radians: an oval is read upside down only when the gap opposite its name is at least this wide
-TITLE_INK = 0.04  # share of inked pixels in the title box of an upright seal above which it holds words
+# The share of inked pixels in the title box of an upright seal above which it holds words. On colour pages the ink is
+# the seal's red alone, and a photo's pink speckle inside a seal without a title fills up to 0.12 of the box (0.086 on
+# bj_clean C2's photographed acceptance certificate: its official seal was left at 0.45 as if an unread 财务专用章 were
+# there) while titles fill 0.26-0.50 (finance and contract seals on the generated and scenario colour pages); on
+# greyscale and fax pages print is ink too, and a faxed finance title fills only 0.13.
+TITLE_INK = 0.04
+TITLE_INK_COLOUR = 0.12
 
 
 @dataclass(frozen=True)
@@ -268,7 +274,8 @@ def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float 
     if cand.shape == SealShape.square:
         lines, columns = square_lines(ink, cx, cy, f.a, f.b, f.angle)
         return ReadPlan(lines, columns=columns)
-    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after, span)
+    title_ink = TITLE_INK_COLOUR if cand.colour else TITLE_INK
+    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after, span, title_ink)
 
 
 def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
@@ -298,7 +305,7 @@ def _name_gap(cols: np.ndarray, after: float | None) -> tuple[int, int] | None:
 
 def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
                 cfg: SealConfig, after: float | None = None, span: tuple[float, float] | None = None,
-                ) -> ReadPlan | None:
+                title_ink: float = TITLE_INK) -> ReadPlan | None:
     a, b, angle = _normalise(a, b, angle)
     R = min(a, b)
     oval = a / b >= cfg.oval_aspect
@@ -319,7 +326,7 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         # no name along the rim: an oval's lines across the middle are still read, upright with its long axis (a
         # photographed supervision seal at the paper's edge, its title arc lost in the desk's dark: 国家税务总局 and
         # 四川省税务局 across it say what it is)
-        return ReadPlan(_across(ink, cx, cy, a, b, angle, oval) if oval else [])
+        return ReadPlan(_across(ink, cx, cy, a, b, angle, oval, title_ink) if oval else [])
     per = 2 * math.pi / n
     gap = _name_gap(cols, None if after is None else after / per)
     g0, g1 = gap if gap is not None else (0, 0)
@@ -347,14 +354,14 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if e0 <= rest.shape[1]:
             out.append(("arc_bottom", to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
     # the horizontal lines, upright: turned by the name's offset from the top
-    out += _across(ink, cx, cy, a, b, math.degrees(rot) + angle, oval)
+    out += _across(ink, cx, cy, a, b, math.degrees(rot) + angle, oval, title_ink)
     return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
 
 
-def _across(ink: np.ndarray, cx: float, cy: float, a: float, b: float, turn: float,
-            oval: bool) -> list[tuple[str, np.ndarray]]:
-    """The lines across a round or oval seal (its centre line and, when the title box holds ink, the title under
-    it), cut from the seal turned upright by ``turn`` degrees."""
+def _across(ink: np.ndarray, cx: float, cy: float, a: float, b: float, turn: float, oval: bool,
+            title_ink: float = TITLE_INK) -> list[tuple[str, np.ndarray]]:
+    """The lines across a round or oval seal (its centre line and, when more than ``title_ink`` of the title box is
+    inked, the title under it), cut from the seal turned upright by ``turn`` degrees."""
     size = int(2 * a + 4)
     up = upright(ink, cx, cy, turn, size)
     c = size / 2
@@ -365,7 +372,7 @@ def _across(ink: np.ndarray, cx: float, cy: float, a: float, b: float, turn: flo
     # characters of a long name and the star's lower points stay outside the middle of it, so ink there means there
     # are words to read
     title = up[int(c + 0.38 * b):int(c + 0.64 * b), int(c - 0.3 * a):int(c + 0.3 * a)]
-    has_title = bool(title.size) and float((title < 128).mean()) > TITLE_INK
+    has_title = bool(title.size) and float((title < 128).mean()) > title_ink
     for role, (ya, yb), half_w in (("centre", (-0.17, 0.20), 0.66), ("bottom", (0.30, 0.74), 0.58)):
         band = up[int(c + ya * b):int(c + yb * b), int(c - half_w * a):int(c + half_w * a)]
         if role == "bottom" and not has_title:

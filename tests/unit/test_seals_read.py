@@ -581,3 +581,40 @@ def test_oval_without_a_name_along_its_rim_still_has_its_middle_lines_read():
     roles = [role for role, _ in plan.lines]
     assert "arc" not in roles and "centre" in roles
     assert plan.name_span is None
+
+
+def _round_seal_with_title_box(fill: float, seed: int = 0) -> np.ndarray:
+    """A red round seal (radius 80) whose name runs round the top and whose title box under the centre is inked over
+    ``fill`` of its area: in scattered specks (a photo's pink noise) or, at fill >= 0.2, in blocks (a title)."""
+    import cv2
+
+    img = np.full((200, 200, 3), 245, np.uint8)
+    red = (40, 30, 205)
+    cv2.circle(img, (100, 100), 77, red, 6)
+    for k in range(12):  # the name: blocks from lower left over the top to lower right
+        t = np.radians(150 + k * 240 / 11)
+        cv2.circle(img, (int(100 + 58 * np.cos(t)), int(100 + 58 * np.sin(t))), 7, red, -1)
+    box = (slice(133, 150), slice(77, 123))  # 0.42-0.62 of the radius below the centre, 0.28 either side
+    if fill >= 0.2:
+        for x in range(78, 122, 9):
+            img[box[0], x:x + int(9 * fill * 1.1)] = red
+    else:
+        rng = np.random.default_rng(seed)
+        specks = rng.random(img[box].shape[:2]) < fill
+        img[box][specks] = red
+    return img
+
+
+@pytest.mark.parametrize("fill,colour,title", [
+    (0.08, True, False),  # speckle in a photographed official seal: no title to read (it was, and read as nothing)
+    (0.3, True, True),  # a finance seal's title
+    (0.08, False, True),  # greyscale or fax: print is ink too and a faxed title is thin; the low bar stays
+])
+def test_title_box_of_a_colour_seal_needs_more_than_speckle(fill, colour, title):
+    img = _round_seal_with_title_box(fill)
+    if not colour:
+        img = np.repeat(img.min(axis=2, keepdims=True), 3, axis=2)
+    cand = Candidate(page=0, shape=SealShape.round, fit=Fit("ellipse", 100.0, 100.0, 80.0, 80.0, 0.0, 1.0, 0.1),
+                     bbox=BBox(x0=20, y0=20, x1=180, y1=180), confidence=0.9, colour=colour)
+    plan = read.read_plan(img, cand, SealConfig())
+    assert ("bottom" in [role for role, _ in plan.lines]) == title
