@@ -238,10 +238,11 @@ def _stretch(strip: np.ndarray, factor: float) -> np.ndarray:
 
 OVAL_FLIP_GAP = 1.5  # radians: an oval is read upside down only when the gap opposite its name is at least this wide
 # The share of inked pixels in the title box of an upright seal above which it holds words. On colour pages the ink is
-# the seal's red alone, and a photo's pink speckle inside a seal without a title fills up to 0.12 of the box (0.086 on
-# bj_clean C2's photographed acceptance certificate: its official seal was left at 0.45 as if an unread 财务专用章 were
-# there) while titles fill 0.26-0.50 (finance and contract seals on the generated and scenario colour pages); on
-# greyscale and fax pages print is ink too, and a faxed finance title fills only 0.13.
+# the seal's red alone, and a photo's pink speckle inside a round seal without a title fills up to 0.12 of the box
+# (0.086 on bj_clean C2's photographed acceptance certificate: its official seal was left at 0.45 as if an unread
+# 财务专用章 were there) while round seals' titles fill 0.26-0.50 (finance and contract seals on the generated and
+# scenario colour pages). Ovals keep the low bar: a real supervision seal's bureau line (江苏省税务局) is thin and
+# fills less than 0.12. On greyscale and fax pages print is ink too, and a faxed finance title fills only 0.13.
 TITLE_INK = 0.04
 TITLE_INK_COLOUR = 0.12
 
@@ -274,8 +275,7 @@ def read_plan(image: np.ndarray, cand: Candidate, cfg: SealConfig, after: float 
     if cand.shape == SealShape.square:
         lines, columns = square_lines(ink, cx, cy, f.a, f.b, f.angle)
         return ReadPlan(lines, columns=columns)
-    title_ink = TITLE_INK_COLOUR if cand.colour else TITLE_INK
-    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after, span, title_ink)
+    return _round_plan(ink, cx, cy, f.a, f.b, f.angle, cfg, after, span, cand.colour)
 
 
 def _normalise(a: float, b: float, angle: float) -> tuple[float, float, float]:
@@ -305,7 +305,7 @@ def _name_gap(cols: np.ndarray, after: float | None) -> tuple[int, int] | None:
 
 def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
                 cfg: SealConfig, after: float | None = None, span: tuple[float, float] | None = None,
-                title_ink: float = TITLE_INK) -> ReadPlan | None:
+                colour: bool = False) -> ReadPlan | None:
     a, b, angle = _normalise(a, b, angle)
     R = min(a, b)
     oval = a / b >= cfg.oval_aspect
@@ -326,7 +326,7 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         # no name along the rim: an oval's lines across the middle are still read, upright with its long axis (a
         # photographed supervision seal at the paper's edge, its title arc lost in the desk's dark: 国家税务总局 and
         # 四川省税务局 across it say what it is)
-        return ReadPlan(_across(ink, cx, cy, a, b, angle, oval, title_ink) if oval else [])
+        return ReadPlan(_across(ink, cx, cy, a, b, angle, oval) if oval else [])
     per = 2 * math.pi / n
     gap = _name_gap(cols, None if after is None else after / per)
     g0, g1 = gap if gap is not None else (0, 0)
@@ -354,14 +354,15 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         if e0 <= rest.shape[1]:
             out.append(("arc_bottom", to_bgr(rest[:, max(0, s0 - 4):e0 + 4])))
     # the horizontal lines, upright: turned by the name's offset from the top
-    out += _across(ink, cx, cy, a, b, math.degrees(rot) + angle, oval, title_ink)
+    out += _across(ink, cx, cy, a, b, math.degrees(rot) + angle, oval, colour)
     return ReadPlan(out, (ts - math.pi / 2, te - math.pi / 2))
 
 
 def _across(ink: np.ndarray, cx: float, cy: float, a: float, b: float, turn: float, oval: bool,
-            title_ink: float = TITLE_INK) -> list[tuple[str, np.ndarray]]:
-    """The lines across a round or oval seal (its centre line and, when more than ``title_ink`` of the title box is
-    inked, the title under it), cut from the seal turned upright by ``turn`` degrees."""
+            colour: bool = False) -> list[tuple[str, np.ndarray]]:
+    """The lines across a round or oval seal (its centre line and, when its title box is inked, the title under
+    it), cut from the seal turned upright by ``turn`` degrees; ``colour``: the ink is the seal's colour alone."""
+    title_ink = TITLE_INK_COLOUR if colour and not oval else TITLE_INK
     size = int(2 * a + 4)
     up = upright(ink, cx, cy, turn, size)
     c = size / 2

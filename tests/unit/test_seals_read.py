@@ -618,3 +618,23 @@ def test_title_box_of_a_colour_seal_needs_more_than_speckle(fill, colour, title)
                      bbox=BBox(x0=20, y0=20, x1=180, y1=180), confidence=0.9, colour=colour)
     plan = read.read_plan(img, cand, SealConfig())
     assert ("bottom" in [role for role, _ in plan.lines]) == title
+
+
+def test_colour_oval_keeps_the_low_bar_for_its_bottom_line():
+    # a real supervision seal's bureau line (江苏省税务局) is thin: less than 12 % of the title box is inked, and the
+    # colour bar for round seals' titles lost it (its owner was read as 国家税务总局 alone)
+    import cv2
+
+    img = np.full((200, 280, 3), 245, np.uint8)
+    red = (40, 30, 205)
+    cv2.ellipse(img, (140, 100), (107, 72), 0, 0, 360, red, 5)
+    for k in range(9):  # the title along the top
+        t = np.radians(200 + k * 140 / 8)
+        cv2.circle(img, (int(140 + 88 * np.cos(t)), int(100 + 55 * np.sin(t))), 6, red, -1)
+    rng = np.random.default_rng(1)
+    box = (slice(129, 146), slice(108, 172))  # 0.40-0.64 of the short half axis below the centre
+    img[box][rng.random(img[box].shape[:2]) < 0.08] = red
+    cand = Candidate(page=0, shape=SealShape.oval, fit=Fit("ellipse", 140.0, 100.0, 110.0, 75.0, 0.0, 1.0, 0.1),
+                     bbox=BBox(x0=30, y0=25, x1=250, y1=175), confidence=0.9, colour=True)
+    plan = read.read_plan(img, cand, SealConfig())
+    assert "bottom" in [role for role, _ in plan.lines]
