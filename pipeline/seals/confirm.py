@@ -22,8 +22,15 @@ oval seal may carry only that, unless the reading shows two consecutive characte
 
 What was read stays in the seal's texts (``owner read:``) with the field that confirmed it, so the report shows both;
 the lattice is kept, so the rules still verify other names against the reading itself. A seal without a lattice (no
-name read), a supervision seal (its owner is the tax bureau, classify.tax_bureau) and a cross-page slice are left as
-they are.
+name read) and a cross-page slice are left as they are.
+
+A supervision seal (全国统一发票监制章) belongs to the tax bureau where the seller is registered, which the seller's
+unified social credit code names (its 3rd-4th characters, the province of GB/T 2260; the cities with their own plan
+by their first four). :func:`confirm_bureau` takes that bureau (国家税务总局湖北省税务局) when the seal's own name
+was not read whole (classify.tax_bureau found none) but its bottom line, where the new-style seal prints the region,
+shows a character of that region and no other region's name: 发湖西税联 and 湖生者悦写局 for 湖北省税务局 on a
+scan and a fax.
+The old style's bottom line (国家税务总局监制) holds no region character, so it is never taken for the new.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from collections.abc import Iterable
 from pipeline.config import SealConfig
 from pipeline.ocr.lattice import SEEN_PROB, best_path, spot
 from pipeline.seals.classify import TYPE_WORDS
+from pipeline.seals.names import TAX_BUREAUS
 from pipeline.types import Document, Field, Seal, SealType
 
 MAX_LEFTOVER = 1  # characters of the reading outside the aligned name
@@ -134,6 +142,52 @@ def confirm_owner(seal: Seal, fields: Iterable[Field], config: SealConfig | None
         "texts": seal.texts + evidence})
 
 
+# GB/T 2260 province codes: the 3rd-4th characters of a unified social credit code (18 characters: the registering
+# authority and type, then the 6-digit region code); the cities with their own plan (计划单列市) have their own
+# tax bureau
+PROVINCE_CODES = {"11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林",
+                  "23": "黑龙江", "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西",
+                  "37": "山东", "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
+                  "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃",
+                  "63": "青海", "64": "宁夏", "65": "新疆"}
+PLAN_CITIES = {"2102": "大连", "3302": "宁波", "3502": "厦门", "3702": "青岛", "4403": "深圳"}
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}(\d{6})[0-9A-HJ-NPQRTUWXY]{9}[0-9A-HJ-NPQRTUWXY]")
+# the new-style bureau of each region (国家税务总局湖北省税务局), and every region's distinctive characters
+_NEW_STYLE = {core: name for name, core in TAX_BUREAUS.items() if name.startswith("国家税务总局")}
+_CORES = frozenset(TAX_BUREAUS.values())
+
+
+def seller_bureau(fields: Iterable[Field]) -> tuple[str, str, str] | None:
+    """(the tax bureau's name, its region's characters, the field) for the seller's unified social credit code among
+    ``fields``, or None."""
+    for f in fields:
+        m = _USCC.fullmatch(_key(f.value or "").upper()) if f.name == "seller_tax_id" else None
+        if m:
+            code = m.group(1)
+            core = PLAN_CITIES.get(code[:4]) or PROVINCE_CODES.get(code[:2])
+            if core in _NEW_STYLE:
+                return _NEW_STYLE[core], core, f.name
+    return None
+
+
+def confirm_bureau(seal: Seal, fields: Iterable[Field]) -> Seal:
+    """A supervision seal whose bureau was not read whole, given the seller's bureau (:func:`seller_bureau`) when its
+    bottom line shows a character of the seller's region and the seal's reading names no other region."""
+    if seal.type != SealType.supervision or seal.cross_page or (seal.owner or "") in TAX_BUREAUS:
+        return seal
+    found = seller_bureau(fields)
+    if found is None:
+        return seal
+    name, core, field = found
+    bottom = "".join(t.split(":", 1)[1] for t in seal.texts if t.startswith("bottom:"))
+    read = "".join(t.split(":", 1)[1] for t in seal.texts if t.startswith(("centre:", "bottom:", "arc_bottom:")))
+    if not any(ch in bottom for ch in core) or any(c != core and c in read for c in _CORES):
+        return seal
+    evidence = (f"owner read:{seal.owner or ''}",
+                f"owner confirmed by {field}: region {core}, {''.join(ch for ch in core if ch in bottom)} read")
+    return seal.model_copy(update={"owner": name, "texts": seal.texts + evidence})
+
+
 def confirm_owners(document: Document, config: SealConfig | None = None) -> Document:
     """The document with every seal's owner confirmed by the document's own fields where the reading allows."""
     config = config or SealConfig()
@@ -143,10 +197,11 @@ def confirm_owners(document: Document, config: SealConfig | None = None) -> Docu
     pages = []
     changed = False
     for page in document.pages:
-        seals = tuple(confirm_owner(s, document.fields, config, printed) for s in page.seals)
+        seals = tuple(confirm_bureau(confirm_owner(s, document.fields, config, printed), document.fields)
+                      for s in page.seals)
         changed |= any(a is not b for a, b in zip(seals, page.seals))
         pages.append(page.model_copy(update={"seals": seals}) if seals != page.seals else page)
     return document.model_copy(update={"pages": tuple(pages)}) if changed else document
 
 
-__all__ = ["CANDIDATE_FIELDS", "confirm_owner", "confirm_owners", "printed_names"]
+__all__ = ["CANDIDATE_FIELDS", "confirm_bureau", "confirm_owner", "confirm_owners", "printed_names", "seller_bureau"]

@@ -169,3 +169,49 @@ def test_the_document_stage_confirms_the_seals_of_the_documents_it_types():
     assert voucher.doc_type == DocType.voucher and voucher.seals[0].owner == name
     [kept] = DocumentStage(seals=SealConfig(confirm_owner=False))(doc)
     assert kept.seals[0].owner == "北京市禾百机器人有限公司"
+
+
+def supervision(owner: str | None, *texts: str) -> Seal:
+    return Seal(type=SealType.supervision, shape=SealShape.oval, owner=owner, bbox=BBox(x0=10, y0=10, x1=300, y1=200),
+                page=0, confidence=0.9, owner_confidence=0.5, texts=texts + (f"owner:{owner}",), provenance=P)
+
+
+HUBEI_SELLER = "91420111MA4K2XQ23L"  # registered in 武汉市洪山区 (420111): the invoice's seal is 湖北's bureau's
+
+
+def test_seller_bureau_from_the_credit_codes_region():
+    from pipeline.seals.confirm import seller_bureau
+
+    assert seller_bureau(fields(seller_tax_id=HUBEI_SELLER)) == ("国家税务总局湖北省税务局", "湖北", "seller_tax_id")
+    assert seller_bureau(fields(seller_tax_id="91440300MA5F8K2Q1X"))[0] == "国家税务总局深圳市税务局"  # own plan
+    assert seller_bureau(fields(seller_tax_id="91110108MA01ABCD2E"))[0] == "国家税务总局北京市税务局"
+    assert seller_bureau(fields(buyer_tax_id=HUBEI_SELLER)) is None  # the buyer's bureau did not supervise it
+    assert seller_bureau(fields(seller_tax_id="420111")) is None
+
+
+def test_supervision_seal_read_in_part_takes_the_sellers_bureau():
+    from pipeline.seals.confirm import confirm_bureau
+
+    got = confirm_bureau(supervision("国家税务总局发湖西税联", "centre:国家税务总局", "bottom:发湖西税联"),
+                         fields(seller_tax_id=HUBEI_SELLER))
+    assert got.owner == "国家税务总局湖北省税务局"
+    assert "owner read:国家税务总局发湖西税联" in got.texts and any("seller_tax_id" in t for t in got.texts)
+    fax = confirm_bureau(supervision("湖生者悦写局", "bottom:湖生者悦写局"), fields(seller_tax_id=HUBEI_SELLER))
+    assert fax.owner == "国家税务总局湖北省税务局"
+
+
+def test_supervision_seal_is_not_given_a_bureau_its_reading_does_not_show():
+    from pipeline.seals.confirm import confirm_bureau
+
+    f = fields(seller_tax_id=HUBEI_SELLER)
+    # no character of 湖北 in the bottom line (an old-style seal's 国家税务总局监制, or nothing legible)
+    s = supervision("州二天税理总局", "centre:州二", "bottom:天税理总局")
+    assert confirm_bureau(s, f) is s
+    # another region named in the reading: kept as read (which bureau it is, is a reviewer's question)
+    s = supervision("国家税务总局湖南税", "centre:国家税务总局", "bottom:湖南税")
+    assert confirm_bureau(s, f) is s
+    # read whole already (its own bureau, nothing to add), or not a supervision seal
+    s = supervision("国家税务总局湖北省税务局", "centre:国家税务总局", "bottom:湖北省税务局")
+    assert confirm_bureau(s, f) is s
+    s = seal("湖北", None, SealType.official)
+    assert confirm_bureau(s, f) is s
