@@ -227,9 +227,11 @@ def separate(region: "Region", fits: list[Fit], weight: np.ndarray, px_mm: float
     if not rings:
         return fits
     out = []
-    for f in fits:  # a name seal taken for a small ring
+    for f in fits:  # a name seal taken for a small ring, or for an ellipse its ink explains poorly (a name seal with
+        # one side worn, fitted as an oval at 37 degrees: sz_not_on_pilot_list C1's 姚博宇印)
         sq = None
-        if f in rings and 2 * max(f.a, f.b) <= SQUARE_MM[1] * px_mm and max(f.a, f.b) <= 1.2 * min(f.a, f.b):
+        if f in rings and 2 * max(f.a, f.b) <= SQUARE_MM[1] * px_mm and (
+                max(f.a, f.b) <= 1.2 * min(f.a, f.b) or f.support < WHOLE_SUPPORT):
             others = tuple(r for r in rings if r is not f)
             yy, xx = np.nonzero(region.mask)
             pts = np.stack([xx + region.x0, yy + region.y0], axis=1).astype(np.float64)

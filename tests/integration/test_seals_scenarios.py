@@ -124,3 +124,11 @@ def test_clean_documents_keep_their_official_and_bank_seals(stage, rel, owners):
         assert seal.type.value == gt["type"] in ("official", "bank")
         if owners:
             assert seal.owner == gt["owner"]
+
+
+def test_worn_name_seal_beside_a_company_seal_is_a_square(stage):
+    # was: the 2x2 name seal 姚博宇印, its left column worn pale, fitted as an oval (axes 1.5 apart, 37 degrees, its
+    # outline 0.73 inked) and typed `other` with nothing read; a square is tried for a poorly inked ellipse too
+    pairs, extra, _ = read_seals(stage, "sz_not_on_pilot_list/C1/contract.pdf")
+    (rep,) = [seal for gt, seal in pairs if gt["type"] == "legal_rep" and gt["bbox"][0] > 1000]
+    assert rep is not None and rep.shape.value == "square"
