@@ -16,7 +16,6 @@ NAMES = sorted(p.name for p in SCENARIOS.iterdir() if (p / "manifest.json").is_f
 _ARC = ("acceptance certificate scan/photo: the seal owner's arc is misread beyond verification (less than 90 % of "
         "the party's name seen on the arc, no other name read there): {} review")
 KNOWN: dict[str, str] = {
-    "bj_clean": _ARC.format("BJ-10 (C2, photo: 85 %; X-02 no longer a review since session 10)"),
     "bj_missing_voucher": _ARC.format("BJ-10 and X-02 (C1, photo, the seal under the printed name: 54 %, read as "
                                       "北京市械市有限公司)"),
 }
