@@ -30,7 +30,7 @@ class Candidate:
     confidence: float
     colour: bool  # found from red ink; False: from ring structure on a greyscale page
     cross_page: bool = False
-    edge: str | None = None  # "left" | "right" | "top" | "bottom" for a cross-page slice
+    edge: str | None = None  # "left" | "right" | "top" | "bottom" for a cross-page slice (of the photographed sheet)
 
 
 def shape_of(f: Fit, cfg: SealConfig) -> SealShape:

@@ -24,7 +24,8 @@ slices), :mod:`pipeline.seals.colourless` (pages without colour) and :mod:`pipel
    :func:`pipeline.seals.ink.faint_weight`); a whole, clean ring counts from SMALL_RING_MM (an image read at an
    assumed dpi);
 7. regions at a page edge that are much narrower than long are slices of a cross-page seal (骑缝章), and slices are
-   searched along the page edges (:func:`pipeline.seals.slices.edge_slices`);
+   searched along the page edges (:func:`pipeline.seals.slices.edge_slices`) and, on a phone photo, along the edges
+   of the sheet inside the frame (:func:`pipeline.seals.slices.paper_slices`);
 8. on a page without colour (a greyscale scan, a binarised fax) seal ink and print are both dark: round and oval
    seals are found by their ring alone, squares by their border, slices at the page edges
    (:func:`pipeline.seals.colourless.grey_rings`), all reported at lower confidence.
@@ -43,7 +44,7 @@ from pipeline.seals.colourless import grey_rings
 from pipeline.seals.geometry import (Fit, find_rings, find_square, fit_shape, match_ring, outside_all, rect_score,
                                      refine_circle, refine_ellipse, ring_scores, ring_support, split_circles)
 from pipeline.seals.ink import FaintWeight, Region, ink_regions, seal_weight
-from pipeline.seals.slices import slice_candidate, in_slice, edge_slices
+from pipeline.seals.slices import slice_candidate, in_slice, edge_slices, paper_slices
 from pipeline.types import BBox, SealShape
 
 MM_PER_INCH = 25.4
@@ -108,8 +109,8 @@ class SealDetector:
                     cand = _candidate(fit, page_index, 1.0 / scale, (h, w), px_mm, cfg, min_mm)
                     if cand is not None:
                         out.append(cand)
-            slices = [slice_candidate(s, page_index, 1.0 / scale, (h, w))
-                      for s in edge_slices(weight, px_mm, band, cfg)]
+            found = edge_slices(weight, px_mm, band, cfg) + paper_slices(weight, small, cfg)
+            slices = [slice_candidate(s, page_index, 1.0 / scale, (h, w)) for s in found]
             # a whole ring found where a slice would be is a whole seal near the edge (a supervision seal at the top
             # of an e-invoice), not a slice: the slice's cut would have left only part of its ring
             whole = [c for c in out if c.fit.support >= WHOLE_SUPPORT]

@@ -13,10 +13,13 @@ pieces.
    candidates lying half inside it are pieces of it (:func:`in_slice`);
 3. on pages without colour, a ring found near an edge whose edge-side half is inked and the far half bare, or which
    runs off the page, is a slice too (:func:`grey_slice`).
+4. on a phone photo the sheet lies inside the frame: its sides inside the frame are searched as in 1, on the sheet
+   turned upright (:func:`paper_slices`, :mod:`pipeline.seals.paper`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -27,6 +30,7 @@ from pipeline.config import SealConfig
 from pipeline.seals.candidate import Candidate
 from pipeline.seals.geometry import Fit, arc_scores, fit_circle
 from pipeline.seals.ink import BOX_MM, remove_rules
+from pipeline.seals.paper import paper_quad, paper_view
 from pipeline.types import BBox, SealShape
 
 # Cross-page slices (骑缝章): a round seal stamped across the edges of stacked pages leaves on each page a strip of
@@ -51,6 +55,9 @@ SLICE_ARC_SCORE = 0.45
 SLICE_FIT_KEEP = 0.75
 SLICE_ARC_INKED = 0.7
 SLICE_ARC_MM = 12.0
+
+
+EDGES = ("right", "left", "top", "bottom")
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,9 @@ def _from_view(x: np.ndarray, y: np.ndarray, edge: str, shape: tuple[int, int]) 
 
 
 def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
-                depth_mm: float = SLICE_BAND_MM) -> list[_Slice]:
-    """Slices of cross-page seals along the page edges (see SLICE_BAND_MM): ink pieces in a band along each edge,
-    joined along it, kept when their outer edge lies on a seal's circle whose arcs on the strip are inked."""
+                depth_mm: float = SLICE_BAND_MM, edges: tuple[str, ...] = EDGES) -> list[_Slice]:
+    """Slices of cross-page seals along the page ``edges`` (see SLICE_BAND_MM): ink pieces in a band along each
+    edge, joined along it, kept when their outer edge lies on a seal's circle whose arcs on the strip are inked."""
     H, W = weight.shape
     depth = int(depth_mm * px_mm)
     if min(H, W) < 2 * depth:
@@ -97,7 +104,7 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
     out: list[_Slice] = []
     k = max(3, int(round(1.2 * px_mm)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    for edge in ("right", "left", "top", "bottom"):
+    for edge in edges:
         wv = _edge_view(weight, edge, deep)
         m = np.ascontiguousarray(wv[:, :depth] >= SLICE_INK).astype(np.uint8)
         if m.sum() < (cfg.min_slice_len_mm * px_mm) * 2:
@@ -174,6 +181,40 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], wv: np.ndar
     cx, cy = _from_view(np.array([circle.cx]), np.array([circle.cy]), edge, shape)
     return _Slice(edge, (int(bx.min()), int(by.min()), int(bx.max()) + 1, int(by.max()) + 1),
                   Fit("ellipse", float(cx[0]), float(cy[0]), r, r, 0.0, float(arc.mean()), 0.0), float(arc.mean()))
+
+
+# On a phone photo the sheet's edges inside the frame are searched too, on the sheet turned upright
+# (:mod:`pipeline.seals.paper`) less PAPER_TRIM_MM along each side (the desk's colour where the sheet's corners were
+# placed a pixel off). The photo's nominal dpi says nothing of the sheet's scale; its long side is taken for an A4
+# page's (SHEET_LONG_MM): slices cross the pages of contracts. Only A4 sheets are searched, their sides SHEET_ASPECT
+# apart as photographed (1.41 flat; contract pages in perspective 1.32-1.62 on the generated photos, bank slips
+# 1.71-1.99 and vouchers 1.95-2.13, whose red titles near the edge were taken for slices).
+PAPER_TRIM_MM = 0.5
+SHEET_LONG_MM = 297.0
+SHEET_ASPECT = (1.25, 1.65)
+
+
+def paper_slices(weight: np.ndarray, image: np.ndarray, cfg: SealConfig) -> list[_Slice]:
+    """Slices along the sides of the sheet of paper that lie inside the frame of a photo (``image``: the BGR
+    raster ``weight`` was computed on), boxes in ``weight``'s pixels; none when the sheet fills the image."""
+    quad = paper_quad(image)
+    view = None if quad is None else paper_view(quad, weight.shape)
+    if view is None or not SHEET_ASPECT[0] <= max(view.size) / min(view.size) <= SHEET_ASPECT[1]:
+        return []
+    px_mm = max(view.size) / SHEET_LONG_MM
+    band = max(2.0, 1.2 * px_mm)
+    trim = max(1, round(PAPER_TRIM_MM * px_mm))
+    upright = view.warp(weight.astype(np.float32))[trim:-trim, trim:-trim]
+    out = []
+    for s in edge_slices(upright, px_mm, band, cfg, edges=view.inside):
+        x0, y0, x1, y1 = s.box
+        corners = view.to_image(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64) + trim)
+        (cx, cy), = view.to_image(np.array([[s.circle.cx + trim, s.circle.cy + trim]]))
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        box = (int(max(0, lo[0])), int(max(0, lo[1])), int(min(weight.shape[1], hi[0] + 1)),
+               int(min(weight.shape[0], hi[1] + 1)))
+        out.append(_Slice(s.edge, box, dataclasses.replace(s.circle, cx=float(cx), cy=float(cy)), s.score))
+    return out
 
 
 def slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int]) -> Candidate:
