@@ -243,16 +243,27 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
     cos_t, sin_t = np.cos(t)[None, :], np.sin(t)[None, :]
     cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1)[:, None] for v in (cx, cy, a, b))
 
+    flat = weight.reshape(-1) if weight.flags.c_contiguous else None  # a view (an edge band) is not copied
+
     def summed(offsets) -> np.ndarray:
-        # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline
+        # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline;
+        # circles (angle 0, the ring searches) skip the rotation, and the ink is gathered from the flat map
         d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
         x, y = np.maximum(1.0, a[None] - d) * cos_t, np.maximum(1.0, b[None] - d) * sin_t
-        px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
-        xi, yi = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
-        ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        np.minimum(np.maximum(xi, 0, out=xi), w - 1, out=xi)
-        np.minimum(np.maximum(yi, 0, out=yi), h - 1, out=yi)
-        ink = np.where(ok, weight[yi, xi], 0.0)
+        if th == 0.0:
+            px, py = cx + x, cy + y
+        else:
+            px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+        xi, yi = np.rint(px).astype(np.intp), np.rint(py).astype(np.intp)
+        off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
+        if flat is not None:
+            idx = yi * w + xi
+            idx[off] = 0
+            ink = flat[idx]
+        else:
+            xi[off], yi[off] = 0, 0
+            ink = weight[yi, xi]
+        ink[off] = 0.0
         acc = np.zeros((cx.shape[0], len(t)), np.float32)
         for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
             acc += ink[k]
