@@ -13,7 +13,7 @@ from pipeline.ingest.archive import make_source
 from pipeline.ingest.ofd import OfdLoader
 from pipeline.ingest.ofd import geometry as g
 from pipeline.ingest.ofd.content import _deltas
-from pipeline.ingest.ofd.document import seal_picture
+from pipeline.ingest.ofd.document import seal_name, seal_picture
 from pipeline.ingest.ofd.package import resolve
 from pipeline.types import PageKind, TextSource
 
@@ -227,9 +227,23 @@ def _seal_ofd() -> bytes:
     })
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    return bytes([tag]) + (bytes([n]) if n < 0x80 else b"\x82" + n.to_bytes(2, "big")) + content
+
+
+def _ses_seal(name: str, picture: bytes) -> bytes:
+    """An SES seal (GB/T 38540): SES_SealInfo (header, ID, property with the type and the name, picture), then the
+    maker's signature (left out)."""
+    header = _der(0x30, _der(0x16, b"ES") + _der(0x02, b"\x04") + _der(0x16, b"Azt"))
+    prop = _der(0x30, _der(0x02, b"\x01") + _der(0x0C, name.encode()) + _der(0x02, b"\x01"))
+    pic = _der(0x30, _der(0x16, b"ofd") + _der(0x04, picture))
+    return _der(0x30, _der(0x30, header + _der(0x16, b"120106109000000001") + prop + pic))
+
+
 def test_signature_seal_picture_is_drawn_at_its_stamp_annotation():
     seal = _seal_ofd()
-    der = b"\x30\x82\x00\x00" + b"\x16\x03ofd" + b"\x04\x82" + len(seal).to_bytes(2, "big") + seal + b"\x02\x01\x01"
+    der = _ses_seal("全国统一发票监制章国家税务总局重庆市税务局", seal)
     ns = b'xmlns:ofd="http://www.ofdspec.org/2016"'
     members = _members()
     members["OFD.xml"] = members["OFD.xml"].replace(
@@ -248,7 +262,12 @@ def test_signature_seal_picture_is_drawn_at_its_stamp_annotation():
     assert red.sum() > 300  # the ring of the seal
     meta = {kv.key: kv.value for kv in loaded.metadata}
     assert meta["signatures"] == "1" and meta["signature_1_provider"] == "Test"
+    assert meta["signature_1_seal_name"] == "全国统一发票监制章国家税务总局重庆市税务局"
     assert seal_picture(der) == ("ofd", seal)
+    # a blob without the seal's header has no name; one cut short keeps it while its name is whole
+    cut = der.find("全国".encode()) + 5
+    assert seal_name(seal) is None and seal_name(der[:cut]) is None
+    assert seal_name(der[: len(der) // 3]) == "全国统一发票监制章国家税务总局重庆市税务局"
 
 
 def test_delta_lists_expand_g_repeats():

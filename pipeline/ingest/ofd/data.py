@@ -140,7 +140,8 @@ def attachments(doc: OfdDocument) -> tuple[list[EmbeddedData], list[KeyValue]]:
 
 
 def metadata(ofd_root: ET.Element, body: ET.Element, doc: OfdDocument) -> list[KeyValue]:
-    """Document info (keys as PyMuPDF names PDF metadata where they match) and the signatures' providers and times."""
+    """Document info (keys as PyMuPDF names PDF metadata where they match) and the signatures' providers, times and
+    e-seal names."""
     out = [KeyValue(key="format", value=f"OFD {ofd_root.get('Version') or ''}".strip())]
     names = {"DocID": "docId", "Title": "title", "Author": "author", "Subject": "subject", "Creator": "creator",
              "CreatorVersion": "creatorVersion", "CreationDate": "creationDate", "ModDate": "modDate",
@@ -163,4 +164,7 @@ def metadata(ofd_root: ET.Element, body: ET.Element, doc: OfdDocument) -> list[K
         pages = sorted({a.get("PageRef", "") for a in sig.iter("StampAnnot")})
         if pages:
             out.append(KeyValue(key=f"signature_{i}_stamp_pages", value=",".join(pages)))
+        name = _clean(doc.seal_names[i - 1]) if i <= len(doc.seal_names) else ""
+        if name:  # the e-seal's own name, as its maker registered it (监制章, 发票专用章, a company's 公章)
+            out.append(KeyValue(key=f"signature_{i}_seal_name", value=name))
     return out

@@ -30,6 +30,7 @@ class Stamp:
     page_id: str
     boundary: tuple[float, float, float, float]
     picture: tuple[str, bytes] | None  # ("ofd" | "image", bytes)
+    name: str | None = None  # the e-seal's name (:func:`seal_name`)
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +63,41 @@ def _der_octets(blob: bytes, at: int) -> bytes | None:
     else:
         return None
     return blob[start : start + length] if start + length <= len(blob) else None
+
+
+def _der_item(blob: bytes, at: int) -> tuple[int, int, int] | None:
+    """(tag, content start, content end) of the DER item starting at ``at``, or None."""
+    if at + 2 > len(blob):
+        return None
+    n = blob[at + 1]
+    if n < 0x80:
+        start, length = at + 2, n
+    elif 0x81 <= n <= 0x84:
+        start, length = at + 2 + (n - 0x80), int.from_bytes(blob[at + 2 : at + 2 + (n - 0x80)], "big")
+    else:
+        return None
+    return (blob[at], start, start + length) if start + length <= len(blob) else None
+
+
+def seal_name(blob: bytes) -> str | None:
+    """The name of the e-seal (电子印章) in an SES seal or signature (GM/T 0031, GB/T 38540), or None: its
+    ``SES_SealInfo`` is a header (IA5String ``ES``, the version, the vendor), the seal's ID (IA5String) and its
+    property (the type INTEGER, then the name, UTF8String: 全国统一发票监制章国家税务总局重庆市税务局, 金格演示公章)."""
+    at = blob.find(b"\x16\x02ES")
+    while at >= 2:
+        header = _der_item(blob, at - 2)
+        if header and header[0] == 0x30 and header[1] == at:
+            esid = _der_item(blob, header[2])
+            prop = _der_item(blob, esid[2]) if esid and esid[0] == 0x16 else None
+            kind = _der_item(blob, prop[1]) if prop and prop[0] == 0x30 else None
+            name = _der_item(blob, kind[2]) if kind and kind[0] == 0x02 else None
+            if name and name[0] == 0x0C and name[2] <= prop[2]:
+                try:
+                    return blob[name[1] : name[2]].decode("utf-8").strip() or None
+                except UnicodeDecodeError:
+                    return None
+        at = blob.find(b"\x16\x02ES", at + 1)
+    return None
 
 
 def seal_picture(blob: bytes) -> tuple[str, bytes] | None:
@@ -118,6 +154,7 @@ class OfdDocument:
                                         pkg.xml(path, f"page {len(self.pages) + 1}")))
         self.annotations = self._annotations()
         self.signatures: list[ET.Element] = []
+        self.seal_names: list[str | None] = []  # per signature, its e-seal's name
         self.stamps = self._stamps(body) if depth == 0 else []
 
     # -- structure ------------------------------------------------------------------------------------------------
@@ -143,16 +180,19 @@ class OfdDocument:
             if not spath or not self.pkg.find(spath):
                 continue
             root = self.pkg.xml(spath, "signature")
-            self.signatures.append(root)
-            picture = None
+            picture = name = None
             for loc in (root.findtext("SignedValue"), root.findtext("SignedInfo/Seal/BaseLoc")):
                 ref = resolve(spath, loc)
-                if picture is None and ref and self.pkg.find(ref):
-                    picture = seal_picture(self.pkg.read(ref))
+                if ref and self.pkg.find(ref):
+                    blob = self.pkg.read(ref)
+                    picture = picture or seal_picture(blob)
+                    name = name or seal_name(blob)
+            self.signatures.append(root)
+            self.seal_names.append(name)
             for annot in root.iter("StampAnnot"):
                 bnd = g.box(annot.get("Boundary"))
                 if bnd:
-                    stamps.append(Stamp(annot.get("PageRef", ""), bnd, picture))
+                    stamps.append(Stamp(annot.get("PageRef", ""), bnd, picture, name))
         return stamps
 
     # -- pages ----------------------------------------------------------------------------------------------------
