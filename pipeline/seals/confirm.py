@@ -31,6 +31,10 @@ was not read whole (classify.tax_bureau found none) but its bottom line, where t
 shows a character of that region and no other region's name: 发湖西税联 and 湖生者悦写局 for 湖北省税务局 on a
 scan and a fax.
 The old style's bottom line (国家税务总局监制) holds no region character, so it is never taken for the new.
+
+An invoice seal prints its owner's unified social credit code across its middle: :func:`confirm_by_code` takes the
+seller's name and code when the code read there is the invoice's seller_tax_id but for a character or two, and the
+arc reads no other name (淘客上海)餐饮服务有限公司 with the seller's code read whole: 阔客(上海)餐饮服务有限公司).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from pipeline.config import SealConfig
+from pipeline.extract.normalize import uscc_valid
 from pipeline.ocr.lattice import SEEN_PROB, best_path, spot
 from pipeline.seals.classify import TYPE_WORDS
 from pipeline.seals.names import TAX_BUREAUS
@@ -188,6 +193,40 @@ def confirm_bureau(seal: Seal, fields: Iterable[Field]) -> Seal:
     return seal.model_copy(update={"owner": name, "texts": seal.texts + evidence})
 
 
+# An invoice seal (发票专用章) prints its owner's unified social credit code across its middle. When the code read
+# there is the invoice's own seller_tax_id (a valid code) but for at most MAX_CODE_MISREAD of its 18 characters, the
+# seal is the seller's (two taxpayers' codes share their first 8 characters at most, the region; the 9 of the
+# organisation code and the check character differ): its owner becomes the seller's name and its code the seller's
+# code, unless its arc reads another name (MISMATCH_OTHERS or more of the name's unseen characters, and half of them,
+# read as other characters with OTHER_PROB: what rules/facts.seal_match calls evidence of other words).
+MAX_CODE_MISREAD = 2
+MISMATCH_OTHERS = 2
+
+
+def confirm_by_code(seal: Seal, fields: Iterable[Field]) -> Seal:
+    """An invoice seal whose centre code is the seller's (see MAX_CODE_MISREAD) with the seller's name and code."""
+    if seal.type != SealType.invoice or seal.cross_page or not seal.code:
+        return seal
+    values: dict[str, str] = {}
+    for f in fields:
+        if f.value and f.name in ("seller_name", "seller_tax_id"):
+            values.setdefault(f.name, _key(f.value))
+    name, tax_id = values.get("seller_name"), values.get("seller_tax_id", "").upper()
+    code = _key(seal.code).upper()
+    if not name or not uscc_valid(tax_id) or len(code) != len(tax_id):
+        return seal
+    misread = sum(a != b for a, b in zip(code, tax_id))
+    if misread > MAX_CODE_MISREAD or (misread == 0 and _key(seal.owner or "") == name):
+        return seal
+    if seal.owner_lattice:
+        others, unseen = spot(seal.owner_lattice, name).contradicted()
+        if others >= MISMATCH_OTHERS and others >= 0.5 * unseen:
+            return seal
+    evidence = (f"owner read:{seal.owner or ''}", f"code read:{seal.code}",
+                f"owner confirmed by seller_tax_id: {len(code) - misread}/{len(code)} characters of the code read")
+    return seal.model_copy(update={"owner": name, "code": tax_id, "texts": seal.texts + evidence})
+
+
 def confirm_owners(document: Document, config: SealConfig | None = None) -> Document:
     """The document with every seal's owner confirmed by the document's own fields where the reading allows."""
     config = config or SealConfig()
@@ -197,11 +236,12 @@ def confirm_owners(document: Document, config: SealConfig | None = None) -> Docu
     pages = []
     changed = False
     for page in document.pages:
-        seals = tuple(confirm_bureau(confirm_owner(s, document.fields, config, printed), document.fields)
+        seals = tuple(confirm_by_code(confirm_bureau(confirm_owner(s, document.fields, config, printed),
+                                                     document.fields), document.fields)
                       for s in page.seals)
         changed |= any(a is not b for a, b in zip(seals, page.seals))
         pages.append(page.model_copy(update={"seals": seals}) if seals != page.seals else page)
     return document.model_copy(update={"pages": tuple(pages)}) if changed else document
 
 
-__all__ = ["CANDIDATE_FIELDS", "confirm_bureau", "confirm_owner", "confirm_owners", "printed_names", "seller_bureau"]
+__all__ = ["CANDIDATE_FIELDS", "confirm_bureau", "confirm_by_code", "confirm_owner", "confirm_owners", "printed_names", "seller_bureau"]

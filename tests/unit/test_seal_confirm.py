@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pipeline.config import SealConfig
-from pipeline.seals.confirm import confirm_owner, confirm_owners, printed_names
+from pipeline.extract.normalize import uscc_check_char
+from pipeline.seals.confirm import confirm_by_code, confirm_owner, confirm_owners, printed_names
 from pipeline.types import (
     BBox,
     DocType,
@@ -215,3 +216,46 @@ def test_supervision_seal_is_not_given_a_bureau_its_reading_does_not_show():
     assert confirm_bureau(s, f) is s
     s = seal("湖北", None, SealType.official)
     assert confirm_bureau(s, f) is s
+
+
+SELLER = "深圳市南山区瑞辰百货商场"
+SELLER_CODE = "9144030069L35821" + "0" + uscc_check_char("9144030069L358210")
+
+
+def invoice_seal(owner: str, code: str | None, lat=None) -> Seal:
+    return seal(owner, lat, SealType.invoice, SealShape.oval).model_copy(update={"code": code})
+
+
+def test_invoice_seal_with_the_sellers_code_read_but_for_a_character_is_the_sellers():
+    """The code across an invoice seal's middle identifies the taxpayer: its name misread at both ends (深 read 章,
+    场 lost) and one character of the code misread, it is the seller's seal."""
+    wrong = SELLER_CODE[:-1] + ("8" if SELLER_CODE[-1] != "8" else "7")
+    read = invoice_seal("章圳市南山区瑞辰百货商", wrong, lattice("章圳市南山区瑞辰百货商"))
+    out = confirm_by_code(read, fields(seller_name=SELLER, seller_tax_id=SELLER_CODE, buyer_name=B_NAME))
+    assert (out.owner, out.code) == (SELLER, SELLER_CODE)
+    assert "owner read:章圳市南山区瑞辰百货商" in out.texts and f"code read:{wrong}" in out.texts
+    assert "owner confirmed by seller_tax_id: 17/18 characters of the code read" in out.texts
+    # through the document, after the other confirmations
+    page = Page(file_id="f", index=0, width=1000, height=800, dpi=200, kind=PageKind.scanned, seals=(read,),
+                provenance=P)
+    doc = Document(id="f", file_id="f", doc_type=DocType.invoice, pages=(page,),
+                   fields=tuple(fields(seller_name=SELLER, seller_tax_id=SELLER_CODE)), provenance=P)
+    assert confirm_owners(doc).pages[0].seals[0].owner == SELLER
+
+
+def test_invoice_seal_code_too_far_from_the_sellers_or_another_name_on_its_arc_is_left_alone():
+    far = "9144030069L3" + "999" + SELLER_CODE[15:]  # three characters off
+    assert sum(a != b for a, b in zip(far, SELLER_CODE)) == 3
+    read = invoice_seal("章圳市南山区瑞辰百货商", far, lattice("章圳市南山区瑞辰百货商"))
+    assert confirm_by_code(read, fields(seller_name=SELLER, seller_tax_id=SELLER_CODE)) is read
+    # the code read whole, but the arc reads another trade name (瑞辰 read 金鼎 with confidence)
+    other = "深圳市南山区金鼎百货商场"
+    read = invoice_seal(other, SELLER_CODE, lattice(SELLER, {6: ("金", 0.9, 0.0), 7: ("鼎", 0.9, 0.0)}))
+    assert confirm_by_code(read, fields(seller_name=SELLER, seller_tax_id=SELLER_CODE)) is read
+    # not an invoice seal; a seller's code that is no valid code
+    official = seal("章圳市南山区瑞辰百货商", None).model_copy(update={"code": SELLER_CODE})
+    assert confirm_by_code(official, fields(seller_name=SELLER, seller_tax_id=SELLER_CODE)) is official
+    bad = SELLER_CODE[:-1] + ("A" if SELLER_CODE[-1] != "A" else "B")
+    read = invoice_seal("章圳市南山区瑞辰百货商", bad)
+    assert confirm_by_code(read, fields(seller_name=SELLER, seller_tax_id=bad)) is read
+
