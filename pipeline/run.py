@@ -26,6 +26,7 @@ from pipeline.ocr.reader import PageReader
 from pipeline.rules import Intake, RuleEngine, load_intake, load_pack
 from pipeline.rules.intake import MANIFEST_NAME, find_intake
 from pipeline.seals import SealStage
+from pipeline.seals.stamps import with_stamps
 from pipeline.types import Document, FileError, Page, Provenance, Report, StageTiming, Submission
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ class Pipeline:
                 t0 = time.perf_counter()
                 image = read.image if read.image is not None else raster.image()
                 seals = self.seals(image, read.page) if image is not None else ()
+                if raster.stamps:  # a signed OFD: the e-seals' names (seals/stamps.py)
+                    seals = with_stamps(seals, raster.stamps)
                 colour = colour_mode(image) if image is not None else None
                 timer.add("seals", time.perf_counter() - t0, 1)
                 pages.append(read.page.model_copy(update={"seals": seals, "colour": colour}))

@@ -38,6 +38,8 @@ class RasterPage:
     rotation: int = 0
     skew: float = 0.0
     engine: str = ""  # what produced the page (pymupdf 1.24, pdf2image, pillow, ofd)
+    # where a signed file's e-seals are drawn: (x0, y0, x1, y1) in page pixels and the e-seal's name (OFD signatures)
+    stamps: tuple[tuple[tuple[float, float, float, float], str | None], ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -263,6 +263,9 @@ def test_signature_seal_picture_is_drawn_at_its_stamp_annotation():
     meta = {kv.key: kv.value for kv in loaded.metadata}
     assert meta["signatures"] == "1" and meta["signature_1_provider"] == "Test"
     assert meta["signature_1_seal_name"] == "全国统一发票监制章国家税务总局重庆市税务局"
+    (box, name), = loaded.page(0).stamps  # the stamp's box on the page, for the seal found there
+    assert name == "全国统一发票监制章国家税务总局重庆市税务局"
+    assert box == pytest.approx((20 * PX, 60 * PX, 60 * PX, 100 * PX), abs=0.01)
     assert seal_picture(der) == ("ofd", seal)
     # a blob without the seal's header has no name; one cut short keeps it while its name is whole
     cut = der.find("全国".encode()) + 5

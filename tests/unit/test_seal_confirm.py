@@ -259,3 +259,18 @@ def test_invoice_seal_code_too_far_from_the_sellers_or_another_name_on_its_arc_i
     read = invoice_seal("章圳市南山区瑞辰百货商", bad)
     assert confirm_by_code(read, fields(seller_name=SELLER, seller_tax_id=bad)) is read
 
+
+def test_a_seal_drawn_where_an_ofd_signature_is_stamped_carries_the_e_seals_name():
+    from pipeline.seals.stamps import with_stamps
+
+    garbled = seal("国家税务总局重庆市税", None, SealType.supervision, SealShape.oval)  # box 10..300
+    company = seal(A_NAME, None).model_copy(update={"bbox": BBox(x0=400, y0=10, x1=690, y1=300)})
+    stamps = [((0.0, 0.0, 320.0, 320.0), "测试全国统一发票监制章国家税务总局重庆市税务局"),
+              ((380.0, 0.0, 700.0, 320.0), "博曜演示公章")]
+    sup, comp = with_stamps([garbled, company], stamps)
+    assert sup.owner == "国家税务总局重庆市税务局" and "e-seal:测试全国统一发票监制章国家税务总局重庆市税务局" in sup.texts
+    assert "owner read:国家税务总局重庆市税" in sup.texts
+    assert comp.owner == A_NAME and comp.texts[-1] == "e-seal:博曜演示公章"  # a company's owner stays as read
+    # a stamp elsewhere on the page, or none with a name, leaves a seal alone
+    assert with_stamps([garbled], [((500.0, 500.0, 800.0, 800.0), "国家税务总局重庆市税务局")]) == (garbled,)
+    assert with_stamps([garbled], [((0.0, 0.0, 320.0, 320.0), None)]) == (garbled,)

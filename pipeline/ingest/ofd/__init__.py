@@ -97,7 +97,12 @@ class OfdLoader:
         max_pixels = config.max_image_pixels
 
         def render(index: int) -> RasterPage:
-            (_, _, w_mm, h_mm), content = pages[index]
+            (x_mm, y_mm, w_mm, h_mm), content = pages[index]
+            doc, i = entries[index]
+            page_id = doc.pages[i].page_id
+            stamps = tuple((((sx - x_mm) * px_per_mm, (sy - y_mm) * px_per_mm, (sx + sw - x_mm) * px_per_mm,
+                             (sy + sh - y_mm) * px_per_mm), s.name)
+                           for s in doc.stamps if s.page_id == page_id for sx, sy, sw, sh in (s.boundary,))
             width, height = max(1, round(w_mm * px_per_mm)), max(1, round(h_mm * px_per_mm))
             lines = assemble_lines(content.text_runs, g.scale(px_per_mm), (width, height), ofd_data.PROVENANCE)
             drawable = width * height <= max_pixels
@@ -121,6 +126,7 @@ class OfdLoader:
                 image_loader=load_image if drawable else None,
                 lines=lines,
                 engine=ENGINE,
+                stamps=stamps,
             )
 
         return LoadedFile(
