@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipeline.config import SealConfig
 from pipeline.extract.normalize import uscc_check_char
-from pipeline.seals.confirm import confirm_by_code, confirm_owner, confirm_owners, printed_names
+from pipeline.seals.confirm import confirm_by_code, confirm_owner, confirm_owners, printed_names, supervision_by_place
 from pipeline.types import (
     BBox,
     DocType,
@@ -274,3 +274,35 @@ def test_a_seal_drawn_where_an_ofd_signature_is_stamped_carries_the_e_seals_name
     # a stamp elsewhere on the page, or none with a name, leaves a seal alone
     assert with_stamps([garbled], [((500.0, 500.0, 800.0, 800.0), "国家税务总局重庆市税务局")]) == (garbled,)
     assert with_stamps([garbled], [((0.0, 0.0, 320.0, 320.0), None)]) == (garbled,)
+
+
+def _invoice_page(*seals: Seal) -> Page:
+    """An invoice's text from (100, 80) to (1900, 1100): title, parties, items, totals."""
+    rows = [(700, 80, 1300, 130, "电子发票(普通发票)"), (100, 200, 900, 240, "购买方信息 名称:" + B_NAME),
+            (1000, 200, 1900, 240, "销售方信息 名称:" + A_NAME), (100, 600, 1900, 640, "合计 ¥1,000.00"),
+            (100, 1060, 600, 1100, "开票人:张三")]
+    lines = tuple(TextLine(text=t, bbox=BBox(x0=a, y0=b, x1=c, y1=d), confidence=0.99, source=TextSource.ocr,
+                           provenance=P) for a, b, c, d, t in rows)
+    return Page(file_id="f", index=0, width=2000, height=1200, dpi=200, kind=PageKind.scanned, lines=lines,
+                seals=seals, provenance=P)
+
+
+def test_an_unread_oval_at_the_top_centre_of_an_invoice_is_its_supervision_seal():
+    top = seal(None, None, SealType.other, SealShape.oval).model_copy(
+        update={"bbox": BBox(x0=880, y0=40, x1=1120, y1=200), "texts": ("bottom:", "shape:oval")})
+    out = supervision_by_place(top, _invoice_page(top), DocType.invoice)
+    assert out.type == SealType.supervision and out.type_confidence == 0.5
+    assert out.texts[-1].startswith("place: an oval at the top centre of an invoice (0.50 across, 0.04 down")
+    # the seller's seal's place (bottom right), another document type, a round seal, a company's name read on it
+    low = top.model_copy(update={"bbox": BBox(x0=1500, y0=900, x1=1740, y1=1060)})
+    assert supervision_by_place(low, _invoice_page(low), DocType.invoice) is low
+    assert supervision_by_place(top, _invoice_page(top), DocType.contract) is top
+    rnd = top.model_copy(update={"shape": SealShape.round})
+    assert supervision_by_place(rnd, _invoice_page(rnd), DocType.invoice) is rnd
+    named = top.model_copy(update={"owner": "浙江省电子发票票据综合服务平"})  # a platform's seal on an e-invoice
+    assert supervision_by_place(named, _invoice_page(named), DocType.invoice) is named
+    noise = top.model_copy(update={"owner": "章艾"})  # two characters of noise: still its place decides
+    assert supervision_by_place(noise, _invoice_page(noise), DocType.invoice).type == SealType.supervision
+    # through the document
+    doc = Document(id="f", file_id="f", doc_type=DocType.invoice, pages=(_invoice_page(top),), provenance=P)
+    assert confirm_owners(doc).pages[0].seals[0].type == SealType.supervision
