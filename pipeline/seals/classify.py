@@ -160,6 +160,13 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif cand.shape == SealShape.round:
         stype, tconf = SealType.official, 0.85 if arc is not None else 0.5
         evidence.append("round, no type words")
+    elif (cand.shape == SealShape.oval and arc is not None and COMPANY.search(clean_name(arc.text))
+          and any("专用" in t.text for t in by_role.get("bottom", []))):
+        # a company's name and a special-purpose title (…专用章) whose kind was not read, on an oval: not its
+        # official seal (公章 carry no title); the oval 专用章 a company carries is its invoice seal (广州市雅恒数据服务
+        # 有限公司 over (夏型专用章 on a photographed invoice, its tax id half read)
+        stype, tconf = SealType.invoice, 0.5
+        evidence.append("company name and 专用章 on an oval")
     elif (cand.shape == SealShape.oval and arc is not None and clean_name(arc.text).endswith("公司")
           and max(cand.fit.a, cand.fit.b) < 1.3 * min(cand.fit.a, cand.fit.b)):
         # a company name and nothing else on a nearly round outline: a round seal fitted badly (partial, cropped)

@@ -146,6 +146,10 @@ def _cand(shape=SealShape.round, cross=False) -> Candidate:
     ([("arc", "中国农业银行股份有限公司深圳龙岗支行")], SealShape.round, SealType.bank, None),
     ([("grid", "周文静印")], SealShape.square, SealType.legal_rep, "周文静"),
     ([("grid", "林涛之印")], SealShape.square, SealType.legal_rep, "林涛"),
+    # a company's name over a 专用章 title whose kind was not read, on a nearly round oval: its invoice seal
+    ([("arc", "广州市雅恒数据服务有限公司"), ("centre", "923TP98"), ("bottom", "(夏型专用章")], SealShape.oval,
+     SealType.invoice, "广州市雅恒数据服务有限公司"),
+    ([("arc", "广州市雅恒数据服务有限公司")], SealShape.oval, SealType.official, "广州市雅恒数据服务有限公司"),
 ])
 def test_classify_by_words_and_shape(texts, shape, expected, owner):
     seal = classify(_cand(shape), [SealText(r, t, 0.9) for r, t in texts])
