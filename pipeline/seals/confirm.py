@@ -232,9 +232,10 @@ def confirm_by_code(seal: Seal, fields: Iterable[Field]) -> Seal:
 
 # Every Chinese VAT invoice (paper, e-invoice PDF, 数电票) prints its supervision seal at the top centre, in or by the
 # title; the seller's invoice seal sits at the bottom right. An oval on an invoice typed ``other`` (nothing of its
-# words read: fewer than PLACE_MAX_READ Chinese characters as its owner) whose centre lies in the middle PLACE_ACROSS of the page's text across and its top PLACE_DOWN down is
-# taken for the supervision seal, at PLACE_CONFIDENCE (generated invoices: supervision seals at 0.48-0.54 across and
-# 0.06-0.15 down the extent of their fields, the sellers' seals at 0.79-0.92 and 1.02-1.2).
+# words read: fewer than PLACE_MAX_READ Chinese characters as its owner) whose centre lies in the middle
+# PLACE_ACROSS of the page's text across and its top PLACE_DOWN down is taken for the supervision seal, at
+# PLACE_CONFIDENCE (generated invoices: supervision seals at 0.48-0.54 across and 0.06-0.15 down the extent of their
+# fields, the sellers' seals at 0.79-0.92 and 1.02-1.2).
 PLACE_ACROSS = (0.3, 0.7)
 PLACE_DOWN = 0.25
 PLACE_CONFIDENCE = 0.5
