@@ -51,20 +51,6 @@ class PageEntry:
     root: ET.Element
 
 
-def _der_octets(blob: bytes, at: int) -> bytes | None:
-    """The content of the DER OCTET STRING starting at ``at``, or None."""
-    if at + 2 > len(blob) or blob[at] != 0x04:
-        return None
-    n = blob[at + 1]
-    if n < 0x80:
-        start, length = at + 2, n
-    elif 0x81 <= n <= 0x84:
-        start, length = at + 2 + (n - 0x80), int.from_bytes(blob[at + 2 : at + 2 + (n - 0x80)], "big")
-    else:
-        return None
-    return blob[start : start + length] if start + length <= len(blob) else None
-
-
 def _der_item(blob: bytes, at: int) -> tuple[int, int, int] | None:
     """(tag, content start, content end) of the DER item starting at ``at``, or None."""
     if at + 2 > len(blob):
@@ -77,6 +63,12 @@ def _der_item(blob: bytes, at: int) -> tuple[int, int, int] | None:
     else:
         return None
     return (blob[at], start, start + length) if start + length <= len(blob) else None
+
+
+def _der_octets(blob: bytes, at: int) -> bytes | None:
+    """The content of the DER OCTET STRING starting at ``at``, or None."""
+    item = _der_item(blob, at)
+    return blob[item[1] : item[2]] if item and item[0] == 0x04 else None
 
 
 def seal_name(blob: bytes) -> str | None:
