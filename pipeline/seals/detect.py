@@ -97,7 +97,7 @@ class SealDetector:
             for region in ink_regions(mask, px_mm, cfg):
                 fits = []
                 for fit, _ in fit_region(region, px_mm, cfg, mask):
-                    fit = refine_circle(weight, fit, band) or fit
+                    fit = refine_circle(weight, fit, band, oval_aspect=cfg.oval_aspect) or fit
                     if not _on_ring(weight, fit, band):
                         fit = _refit_on_ring(weight, mask, fit, band)
                         if fit is None:

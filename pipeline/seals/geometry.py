@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.config import SealConfig
+
 
 @dataclass(frozen=True)
 class Fit:
@@ -272,14 +274,15 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
     return summed(_RING_INSIDE), summed(_RING_OUTSIDE)
 
 
-# An ellipse fit whose axes are OVAL_ASPECT or more apart is an oval until a circle sits clearly better on the ink;
-# a nearly round one is a circle unless the ellipse refined on the ring beats it by SLANT_MARGIN (refine_circle)
-OVAL_ASPECT = 1.18
+# An ellipse fit whose axes are ``oval_aspect`` (SealConfig.oval_aspect) or more apart is an oval until a circle sits
+# clearly better on the ink; a nearly round one is a circle unless the ellipse refined on the ring beats it by
+# SLANT_MARGIN (refine_circle)
 SLANT_MARGIN = 0.1
 
 
 def refine_circle(weight: np.ndarray, fit: Fit, band: float, max_aspect: float = 1.45,
-                  min_cover: float = 0.65) -> Fit | None:
+                  min_cover: float = 0.65, oval_aspect: float = SealConfig.model_fields["oval_aspect"].default,
+                  ) -> Fit | None:
     """The circle that best explains a nearly round ellipse fit, searched on a soft ink map, or None when the
     ellipse explains the ink better (a real oval).
 
@@ -301,11 +304,11 @@ def refine_circle(weight: np.ndarray, fit: Fit, band: float, max_aspect: float =
         # inscribed in it, touching its top and bottom and crossing the title, beat it (0.53 against 0.31; the oval
         # refined: 0.91). The refined oval is no bar raised by a margin: a partial impression's circle (0.55) only
         # matches its refined oval (0.51), and it is round.
-        # A nearly round fit (axes under OVAL_ASPECT apart) is taken for a circle unless the ellipse sits clearly
+        # A nearly round fit (axes under ``oval_aspect`` apart) is taken for a circle unless the ellipse sits clearly
         # better on the ring, by SLANT_MARGIN: a round seal photographed at a slant is an ellipse (axes 1.14 apart,
         # refined 0.83-0.88 against 0.56-0.59 for the best circle, whose band then cut through half the name).
         refined = refine_ellipse(weight, fit, band)[1]
-        if long >= OVAL_ASPECT * short:
+        if long >= oval_aspect * short:
             need = max(base + 0.05, refined)
         else:
             need = max(base - 0.02, refined - SLANT_MARGIN)
