@@ -152,12 +152,12 @@ def confirm_owner(seal: Seal, fields: Iterable[Field], config: SealConfig | None
 
 # GB/T 2260 province codes: the 3rd-4th characters of a unified social credit code (18 characters: the registering
 # authority and type, then the 6-digit region code); the cities with their own plan (计划单列市) have their own
-# tax bureau
+# tax bureau. Regions are named by their characters in names.TAX_BUREAUS (广西壮族: 国家税务总局广西壮族自治区税务局)
 PROVINCE_CODES = {"11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林",
                   "23": "黑龙江", "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西",
-                  "37": "山东", "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
+                  "37": "山东", "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西壮族", "46": "海南",
                   "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃",
-                  "63": "青海", "64": "宁夏", "65": "新疆"}
+                  "63": "青海", "64": "宁夏回族", "65": "新疆维吾尔"}
 PLAN_CITIES = {"2102": "大连", "3302": "宁波", "3502": "厦门", "3702": "青岛", "4403": "深圳"}
 _USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}(\d{6})[0-9A-HJ-NPQRTUWXY]{9}[0-9A-HJ-NPQRTUWXY]")
 # the new-style bureau of each region (国家税务总局湖北省税务局), and every region's distinctive characters

@@ -186,6 +186,15 @@ def test_seller_bureau_from_the_credit_codes_region():
     assert seller_bureau(fields(seller_tax_id=HUBEI_SELLER)) == ("国家税务总局湖北省税务局", "湖北", "seller_tax_id")
     assert seller_bureau(fields(seller_tax_id="91440300MA5F8K2Q1X"))[0] == "国家税务总局深圳市税务局"  # own plan
     assert seller_bureau(fields(seller_tax_id="91110108MA01ABCD2E"))[0] == "国家税务总局北京市税务局"
+    # the autonomous regions, whose bureaus carry the region's full name
+    assert seller_bureau(fields(seller_tax_id="91450100MA5KABCD2E"))[:2] == ("国家税务总局广西壮族自治区税务局", "广西壮族")
+    assert seller_bureau(fields(seller_tax_id="91640100MA76ABCD2E"))[0] == "国家税务总局宁夏回族自治区税务局"
+    assert seller_bureau(fields(seller_tax_id="91650100MA77ABCD2E"))[0] == "国家税务总局新疆维吾尔自治区税务局"
+    assert seller_bureau(fields(seller_tax_id="91150100MA0NABCD2E"))[0] == "国家税务总局内蒙古自治区税务局"
+    from pipeline.seals.confirm import PLAN_CITIES, PROVINCE_CODES
+
+    for code in [*(c + "01" for c in PROVINCE_CODES), *PLAN_CITIES]:  # every region has its bureau
+        assert seller_bureau(fields(seller_tax_id=f"91{code}00MA5KABCD2E")) is not None, code
     assert seller_bureau(fields(buyer_tax_id=HUBEI_SELLER)) is None  # the buyer's bureau did not supervise it
     assert seller_bureau(fields(seller_tax_id="420111")) is None
 
