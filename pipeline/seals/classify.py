@@ -89,6 +89,9 @@ def _find_fuzzy(text: str) -> tuple[str, SealType] | None:
     return None
 
 
+TITLE_UNREAD = "round, title not read"  # the evidence of a round seal typed official though its title was seen
+
+
 def _title_unread(by_role: dict[str, list[SealText]]) -> bool:
     """Words were seen under the centre (the reader found ink in the title box) but none of them is a type word:
     nothing legible was read, or something other than digits (the end of a serial) and seal-less words."""
@@ -156,7 +159,7 @@ def classify(cand: Candidate, texts: Sequence[SealText], engine: str | None = No
     elif cand.shape == SealShape.round and _title_unread(by_role):
         # words under the centre that are not (or not legibly) type words: it may be a finance or contract seal
         stype, tconf = SealType.official, 0.45
-        evidence.append("round, title not read")
+        evidence.append(TITLE_UNREAD)
     elif cand.shape == SealShape.round:
         stype, tconf = SealType.official, 0.85 if arc is not None else 0.5
         evidence.append("round, no type words")

@@ -35,6 +35,10 @@ The old style's bottom line (国家税务总局监制) holds no region character
 An ``other`` oval (none of its words read) at the top centre of an invoice is at the supervision seal's place and is
 typed so (:func:`supervision_by_place`, at type confidence 0.5), before the bureau is looked for.
 
+A round seal typed official though its title was seen and not read is, on an accounting voucher, taken for the
+company's finance seal (:func:`finance_on_voucher`, at type confidence 0.5): 财务专用章 is the titled seal a
+company's accounts carry (a finance seal on a voucher whose title is crossed by its figures).
+
 An invoice seal prints its owner's unified social credit code across its middle: :func:`confirm_by_code` takes the
 seller's name and code when the code read there is the invoice's seller_tax_id but for a character or two, and the
 arc reads no other name (淘客上海)餐饮服务有限公司 with the seller's code read whole: 阔客(上海)餐饮服务有限公司).
@@ -50,7 +54,7 @@ from collections.abc import Iterable
 from pipeline.config import SealConfig
 from pipeline.extract.normalize import uscc_valid
 from pipeline.ocr.lattice import SEEN_PROB, best_path, spot
-from pipeline.seals.classify import TYPE_WORDS
+from pipeline.seals.classify import TITLE_UNREAD, TYPE_WORDS
 from pipeline.seals.names import TAX_BUREAUS
 from pipeline.types import DocType, Document, Field, Page, Seal, SealShape, SealType
 
@@ -260,9 +264,29 @@ def supervision_by_place(seal: Seal, page: Page, doc_type: DocType | None) -> Se
                                    "texts": seal.texts + (evidence,)})
 
 
+# a round company seal whose title was seen but not read (classify: "round, title not read", typed official at 0.45)
+# on an accounting voucher is taken for the finance seal (财务专用章) at VOUCHER_CONFIDENCE: the titled seal a
+# company's accounts carry. An official seal has no title to see; a contract seal belongs on the contract.
+VOUCHER_CONFIDENCE = 0.5
+
+
+def finance_on_voucher(seal: Seal, doc_type: DocType | None) -> Seal:
+    """A round seal with an unread title on an accounting voucher typed finance (see VOUCHER_CONFIDENCE)."""
+    if (doc_type != DocType.voucher or seal.type != SealType.official or TITLE_UNREAD not in seal.texts
+            or seal.cross_page):
+        return seal
+    return seal.model_copy(update={"type": SealType.finance, "type_confidence": VOUCHER_CONFIDENCE,
+                                   "texts": seal.texts + ("place: a titled round seal on a voucher",)})
+
+
+def _typed_by_place(seal: Seal, page: Page, doc_type: DocType | None) -> Seal:
+    return finance_on_voucher(supervision_by_place(seal, page, doc_type), doc_type)
+
+
 def confirm_owners(document: Document, config: SealConfig | None = None) -> Document:
-    """The document with every seal's owner confirmed by the document's own fields where the reading allows (and an
-    invoice's unread oval at the supervision seal's place typed so)."""
+    """The document with every seal's owner confirmed by the document's own fields where the reading allows (and a
+    seal whose type was not read typed by its place: an invoice's unread oval at the supervision seal's place, a
+    voucher's round seal with an unread title)."""
     config = config or SealConfig()
     if not config.confirm_owner or not any(p.seals for p in document.pages):
         return document
@@ -270,7 +294,7 @@ def confirm_owners(document: Document, config: SealConfig | None = None) -> Docu
     pages = []
     changed = False
     for page in document.pages:
-        seals = tuple(confirm_by_code(confirm_bureau(confirm_owner(supervision_by_place(s, page, document.doc_type),
+        seals = tuple(confirm_by_code(confirm_bureau(confirm_owner(_typed_by_place(s, page, document.doc_type),
                                                                    document.fields, config, printed),
                                                      document.fields), document.fields)
                       for s in page.seals)
@@ -279,5 +303,5 @@ def confirm_owners(document: Document, config: SealConfig | None = None) -> Docu
     return document.model_copy(update={"pages": tuple(pages)}) if changed else document
 
 
-__all__ = ["CANDIDATE_FIELDS", "confirm_bureau", "confirm_by_code", "confirm_owner", "confirm_owners", "printed_names",
-           "seller_bureau", "supervision_by_place"]
+__all__ = ["CANDIDATE_FIELDS", "confirm_bureau", "confirm_by_code", "confirm_owner", "confirm_owners",
+           "finance_on_voucher", "printed_names", "seller_bureau", "supervision_by_place"]

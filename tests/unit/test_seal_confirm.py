@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pipeline.config import SealConfig
 from pipeline.extract.normalize import uscc_check_char
-from pipeline.seals.confirm import confirm_by_code, confirm_owner, confirm_owners, printed_names, supervision_by_place
+from pipeline.seals.classify import TITLE_UNREAD
+from pipeline.seals.confirm import (confirm_by_code, confirm_owner, confirm_owners, finance_on_voucher, printed_names,
+                                    supervision_by_place)
 from pipeline.types import (
     BBox,
     DocType,
@@ -315,3 +317,22 @@ def test_an_unread_oval_at_the_top_centre_of_an_invoice_is_its_supervision_seal(
     # through the document
     doc = Document(id="f", file_id="f", doc_type=DocType.invoice, pages=(_invoice_page(top),), provenance=P)
     assert confirm_owners(doc).pages[0].seals[0].type == SealType.supervision
+
+
+def test_a_round_seal_whose_title_was_not_read_is_the_finance_seal_on_a_voucher():
+    # a finance seal whose small title is crossed by the voucher's figures: classify typed it official at 0.45
+    titled = seal(A_NAME, None).model_copy(
+        update={"type_confidence": 0.45, "texts": (f"arc:{A_NAME}", "bottom:北", "shape:round", TITLE_UNREAD)})
+    out = finance_on_voucher(titled, DocType.voucher)
+    assert out.type == SealType.finance and out.type_confidence == 0.5
+    assert out.texts[-1] == "place: a titled round seal on a voucher" and out.owner == A_NAME
+    # another document (an acceptance certificate's seal stays as read), no title seen, a slice, a surer reading
+    assert finance_on_voucher(titled, DocType.acceptance) is titled
+    untitled = titled.model_copy(update={"texts": (f"arc:{A_NAME}", "shape:round", "round, no type words")})
+    assert finance_on_voucher(untitled, DocType.voucher) is untitled
+    cross = titled.model_copy(update={"cross_page": True})
+    assert finance_on_voucher(cross, DocType.voucher) is cross
+    # through the document
+    page = _invoice_page(titled)
+    doc = Document(id="f", file_id="f", doc_type=DocType.voucher, pages=(page,), provenance=P)
+    assert confirm_owners(doc).pages[0].seals[0].type == SealType.finance
