@@ -28,6 +28,7 @@ The other lines are read with ``engine.recognize``.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -82,6 +83,16 @@ class SealReader:
             if again is not None and again.lines:
                 texts = self._recognise(again.lines)
                 plan = again
+        elif arc is not None and plan.name_span is not None and bank_wraps(arc.text):
+            # a bank's name read from the end of its branch on (宝安上海浦东发展银行股份有限公司: the branch's first
+            # characters faint and taken for the gap): the gap is after that end; kept when the bank's name then
+            # starts the reading
+            again = read_plan(image, cand, self.config, after=plan.name_span[0])
+            if again is not None and again.lines:
+                retry = self._recognise(again.lines)
+                name = next((t for t in retry if t.role == "arc"), None)
+                if name is not None and name.text.startswith(FULL_BANKS):
+                    texts, plan = retry, again
         if plan.name_span is not None:
             texts = self._complete(image, cand, texts, plan.name_span)
         if plan.columns is not None:  # how the square's face is laid out: two columns is a personal name seal
@@ -227,6 +238,13 @@ def name_wraps_at(text: str) -> float | None:
     if len(rest) < 2 or all(ch in _TAIL_CHARS for ch in rest):
         return None
     return best / len(text)
+
+
+def bank_wraps(text: str) -> bool:
+    """A bank's full name (FULL_BANKS) follows two or more Chinese characters: the end of its branch read first
+    (宝安上海浦东发展银行股份有限公司, 安庆市龙华支行上海浦东发展银行有限公司)."""
+    at = min((i for i in (text.find(b) for b in FULL_BANKS) if i >= 0), default=-1)
+    return at > 0 and len(re.findall(r"[\u4e00-\u9fff]", text[:at])) >= 2
 
 
 def _stretch(strip: np.ndarray, factor: float) -> np.ndarray:

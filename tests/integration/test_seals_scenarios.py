@@ -132,3 +132,12 @@ def test_worn_name_seal_beside_a_company_seal_is_a_square(stage):
     pairs, extra, _ = read_seals(stage, "sz_not_on_pilot_list/C1/contract.pdf")
     (rep,) = [seal for gt, seal in pairs if gt["type"] == "legal_rep" and gt["bbox"][0] > 1000]
     assert rep is not None and rep.shape.value == "square"
+
+
+@pytest.mark.parametrize("rel", ["sz_no_commitment_letter/C1/bank_slip_1.pdf", "sz_invoice_before_period/C1/bank_slip_2.pdf"])
+def test_bank_seal_whose_branch_was_read_first_is_read_from_the_bank_on(stage, rel):
+    # was: 宝安上海浦东发展银行股份有限公司 and 安庆市龙华支行上海浦东发展银行有限公司 (the branch's first characters
+    # faint and taken for the gap at the bottom); the rim is read again with the gap looked for after that end
+    pairs, _, _ = read_seals(stage, rel)
+    (bank,) = [(gt, seal) for gt, seal in pairs if gt["type"] == "bank"]
+    assert bank[1] is not None and bank[1].owner == bank[0]["owner"]

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.seals import Candidate, SealConfig, SealDetector, SealText, classify
 from pipeline.seals.geometry import Fit, fit_shape, refine_circle, ring_support
-from pipeline.seals.read import name_wraps_at
+from pipeline.seals.read import bank_wraps, name_wraps_at
 from pipeline.seals.unwrap import ink_image, name_columns, text_segments, unwrap_band, widest_gap
 from pipeline.types import BBox, SealShape, SealType
 
@@ -250,6 +250,18 @@ def test_widest_gap_is_not_cut_by_the_strip_end():
 def test_name_wraps_at(text, cut):
     got = name_wraps_at(text)
     assert (got is None) if cut is None else abs(got - cut) < 1e-6
+
+
+@pytest.mark.parametrize("text,wraps", [
+    ("宝安上海浦东发展银行股份有限公司", True),  # the branch's end read before the bank
+    ("安庆市龙华支行上海浦东发展银行有限公司", True),
+    ("上海浦东发展银行股份有限公司深圳宝安支行", False),
+    ("行股份有限公司北京海淀支行", False),  # the bank's start lost (read.name_cut), not wrapped
+    ("北中国银行股份有限公司", False),  # one character before it: noise
+    ("深圳市明有限公司", False),
+])
+def test_bank_wraps(text, wraps):
+    assert bank_wraps(text) is wraps
 
 
 def _partial_ring(r=60.0, c=(100.0, 100.0), faint=0.15, shape=(200, 200)) -> np.ndarray:
