@@ -321,6 +321,26 @@ def _name_gap(cols: np.ndarray, after: float | None) -> tuple[int, int] | None:
     return start, start + length
 
 
+# a faint stretch of a partial impression (its characters lighter than name_columns' ink level, 128, but darker than
+# FAINT_LEVEL) is no gap: when the characters it holds close the widest gap, the widest gap left, if another and at
+# least FAINT_GAP_SHARE as wide, is the gap at the bottom
+FAINT_LEVEL = 224
+FAINT_GAP_SHARE = 0.6
+
+
+def _past_faint(band: np.ndarray, cols: np.ndarray, gap: tuple[int, int]) -> tuple[int, int]:
+    """The gap at the bottom of the seal, ``gap`` unless it is a faint stretch of the name (北京市禾帆 and 机械有限公司
+    along a photographed seal whose 精密 lies pale under the printed party name: the name was unrolled from its
+    middle and not read)."""
+    soft = cols | name_columns(band, FAINT_LEVEL)
+    if soft.all():
+        return gap
+    other = _name_gap(soft, None)
+    n, width, other_width = len(cols), gap[1] - gap[0], other[1] - other[0]
+    overlaps = (other[0] - gap[0]) % n < width or (gap[0] - other[0]) % n < other_width
+    return gap if overlaps or other_width < FAINT_GAP_SHARE * width else other
+
+
 def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle: float,
                 cfg: SealConfig, after: float | None = None, span: tuple[float, float] | None = None,
                 colour: bool = False) -> ReadPlan | None:
@@ -347,6 +367,8 @@ def _round_plan(ink: np.ndarray, cx: float, cy: float, a: float, b: float, angle
         return ReadPlan(_across(ink, cx, cy, a, b, angle, oval) if oval else [])
     per = 2 * math.pi / n
     gap = _name_gap(cols, None if after is None else after / per)
+    if after is None and span is None and gap is not None:
+        gap = _past_faint(full, cols, gap)
     g0, g1 = gap if gap is not None else (0, 0)
     margin = 0.012 * n
     ts, te = math.pi / 2 + (g1 - margin) * per, math.pi / 2 + (g0 + n + margin) * per

@@ -638,3 +638,46 @@ def test_colour_oval_keeps_the_low_bar_for_its_bottom_line():
                      bbox=BBox(x0=30, y0=25, x1=250, y1=175), confidence=0.9, colour=True)
     plan = read.read_plan(img, cand, SealConfig())
     assert "bottom" in [role for role, _ in plan.lines]
+
+
+def _band(faint_level: int | None) -> np.ndarray:
+    """A rim band unrolled from the bottom: characters (blocks filling the band) at columns 60-250 and 420-540, a
+    stretch 250-420 holding characters at grey ``faint_level`` (None: bare paper), and paper 540-60 round the end."""
+    band = np.full((36, 600), 255, np.uint8)
+    for x in range(60, 540, 26):
+        level = faint_level if 250 <= x < 420 else 0
+        if level is not None:
+            band[4:32, x:x + 14] = level
+    return band
+
+
+def test_faint_stretch_of_a_name_is_not_taken_for_the_gap_at_the_bottom():
+    # was: 北京市禾帆 [精密 pale under the printed party name] 机械有限公司 on a photographed seal: the pale stretch was
+    # wider than the gap at the bottom, the name was unrolled from its middle and read as 北京市有公司
+    from pipeline.seals.unwrap import name_columns
+
+    band = _band(190)
+    cols = name_columns(band)
+    gap = read._name_gap(cols, None)
+    assert 250 <= gap[0] and gap[1] <= 420  # the pale stretch is the widest gap at the usual ink level
+    g0, g1 = read._past_faint(band, cols, gap)
+    assert g0 % 600 >= 520 and g1 % 600 <= 80  # the bare paper round the end
+    # bare paper in the middle: a real gap, the widest, kept; and a gap the faint ink only narrows is kept as it was
+    bare = _band(None)
+    cols = name_columns(bare)
+    gap = read._name_gap(cols, None)
+    assert read._past_faint(bare, cols, gap) == gap
+    lighter = _band(245)  # lighter than FAINT_LEVEL: paper, not ink
+    cols = name_columns(lighter)
+    gap = read._name_gap(cols, None)
+    assert read._past_faint(lighter, cols, gap) == gap
+    narrow = _band(190)
+    narrow[4:32, 560:574] = narrow[4:32, 30:44] = 0  # the gap round the end narrower than 0.6 of the pale stretch
+    cols = name_columns(narrow)
+    gap = read._name_gap(cols, None)
+    assert read._past_faint(narrow, cols, gap) == gap
+    whole = _band(0)
+    whole[4:32, 546:560] = 190  # a pale last character at the end of the name narrows the real gap: kept as it was
+    cols = name_columns(whole)
+    gap = read._name_gap(cols, None)
+    assert gap[0] % 600 >= 540 and read._past_faint(whole, cols, gap) == gap
