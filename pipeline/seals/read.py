@@ -3,7 +3,8 @@
 Round and oval seals: the band inside the ring is unrolled over 360 degrees (:func:`unwrap_band`). The name along the
 rim is everything but the widest gap among the columns where characters fill the band (:func:`name_columns`: a
 serial's small digits along the ring and the ends of a horizontal title poking into the band do not count, so they
-neither extend the name nor move its middle); the middle of the name gives the seal's rotation. The name is unrolled
+neither extend the name nor move its middle; a faint stretch of the name, whose characters show at a lighter grey
+level, is no gap: :func:`_past_faint`); the middle of the name gives the seal's rotation. The name is unrolled
 again over just its span; the rest of the rim (a serial number, 国家税务总局监制 on old supervision seals) is read the
 other way round. The seal is then turned upright and two horizontal bands are read: the centre (an invoice seal's tax
 id, the middle line of a supervision seal) and the bottom (the title: 财务专用章, 发票专用章, ...), the latter only when
@@ -11,7 +12,8 @@ the middle of the title box holds ink; a title that cannot be read is reported a
 name read has characters after its last word (有限公司深圳市明: a faint stretch of a partial impression was taken for
 the gap at the bottom), the seal is read once more with the name starting after that word. When the name is cut
 short at an end (有限责任 without 公司, 工商银行 without 中国: a faint end taken for the gap), its arc is unrolled again
-over that much more of the rim and kept if that end then reads whole (:func:`name_cut`).
+over that much more of the rim and kept if that end then reads whole (:func:`name_cut`). When a bank's name is read
+after the end of its branch (宝安上海浦东发展银行股份有限公司, :func:`bank_wraps`), the gap is looked for after that end.
 
 Square seals: the face inside the border is cut into columns (right to left) and each column into its characters (top
 to bottom, :func:`column_cells`), laid on one line; a number strip along the bottom is read on its own.
