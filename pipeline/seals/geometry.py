@@ -5,6 +5,7 @@ All functions work on boolean/uint8 masks and point arrays in one pixel space; n
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -227,51 +228,74 @@ def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarra
     wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the outline,
     less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does not).
     Points off the map count as no ink."""
-    inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, np.linspace(0, 2 * math.pi, n, endpoint=False))
+    inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, _directions(n))
     return inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)
+
+
+@functools.lru_cache(maxsize=None)
+def _directions(n: int) -> np.ndarray:
+    """``n`` directions round a circle (read-only: shared by every call)."""
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    t.flags.writeable = False
+    return t
 
 
 # the ring's own width lies inside the outline (the outline is its outer edge); the paper round it just outside
 _RING_INSIDE = (0.25, 0.5, 0.75)
 _RING_OUTSIDE = (-0.8, -1.6)
+# outlines are sampled in chunks of about this many points (every offset), so the temporaries stay in the cache: the
+# ring search on pages without colour scores thousands of outlines in one call
+_RING_CHUNK = 1 << 15
 
 
 def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
               t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ink summed over the offsets inside the outlines (``_RING_INSIDE`` x ``band``) and outside them, per outline
-    and direction ``t``: two (outlines, len(t)) float32 arrays."""
+    and direction ``t``: two (outlines, len(t)) float32 arrays.
+
+    This runs thousands of times per page, mostly on one outline or a few hundred, so it is written for speed: all
+    offsets at once (offset, outline, point); circles (angle 0, the ring searches) skip the rotation; the ink is
+    gathered from the flat map, by an index computed in float64 (exact for any pixel index); and the points are
+    checked against the map's bounds only when an outline may reach beyond them."""
     h, w = weight.shape
     th = math.radians(angle)
-    cos_t, sin_t = np.cos(t)[None, :], np.sin(t)[None, :]
-    cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1)[:, None] for v in (cx, cy, a, b))
-
+    cos_t, sin_t = np.cos(t), np.sin(t)
+    cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1) for v in (cx, cy, a, b))
+    offsets = _RING_INSIDE + _RING_OUTSIDE
+    d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
     flat = weight.reshape(-1) if weight.flags.c_contiguous else None  # a view (an edge band) is not copied
-
-    def summed(offsets) -> np.ndarray:
-        # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline;
-        # circles (angle 0, the ring searches) skip the rotation, and the ink is gathered from the flat map
-        d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
-        x, y = np.maximum(1.0, a[None] - d) * cos_t, np.maximum(1.0, b[None] - d) * sin_t
+    inner = np.zeros((len(cx), len(t)), np.float32)
+    outer = np.zeros((len(cx), len(t)), np.float32)
+    step = max(1, _RING_CHUNK // (len(offsets) * len(t)))
+    for s in range(0, len(cx), step):
+        e = min(len(cx), s + step)
+        ra, rb = np.maximum(1.0, a[None, s:e, None] - d), np.maximum(1.0, b[None, s:e, None] - d)
+        x, y = ra * cos_t, rb * sin_t
         if th == 0.0:
-            px, py = cx + x, cy + y
+            px, py = np.add(x, cx[s:e, None], out=x), np.add(y, cy[s:e, None], out=y)
+            reach_x, reach_y = ra.max(axis=0)[:, 0], rb.max(axis=0)[:, 0]
         else:
-            px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
-        xi, yi = np.rint(px).astype(np.intp), np.rint(py).astype(np.intp)
-        off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
-        if flat is not None:
-            idx = yi * w + xi
-            idx[off] = 0
-            ink = flat[idx]
+            px = cx[s:e, None] + x * math.cos(th) - y * math.sin(th)
+            py = cy[s:e, None] + x * math.sin(th) + y * math.cos(th)
+            reach_x = reach_y = ra.max(axis=0)[:, 0] + rb.max(axis=0)[:, 0]
+        np.rint(px, out=px)
+        np.rint(py, out=py)
+        # every point rounds into the map when each outline's box (a pixel to spare for rounding) lies in it
+        inside = bool((cx[s:e] - reach_x >= 1).all() and (cx[s:e] + reach_x <= w - 2).all()
+                      and (cy[s:e] - reach_y >= 1).all() and (cy[s:e] + reach_y <= h - 2).all())
+        if inside and flat is not None:
+            py *= w
+            py += px
+            ink = flat[py.astype(np.intp)]
         else:
+            xi, yi = px.astype(np.intp), py.astype(np.intp)
+            off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
             xi[off], yi[off] = 0, 0
             ink = weight[yi, xi]
-        ink[off] = 0.0
-        acc = np.zeros((cx.shape[0], len(t)), np.float32)
+            ink[off] = 0.0
         for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
-            acc += ink[k]
-        return acc
-
-    return summed(_RING_INSIDE), summed(_RING_OUTSIDE)
+            (inner if k < len(_RING_INSIDE) else outer)[s:e] += ink[k]
+    return inner, outer
 
 
 # An ellipse fit whose axes are ``oval_aspect`` (SealConfig.oval_aspect) or more apart is an oval until a circle sits
