@@ -77,10 +77,21 @@ def paper_colour(image: np.ndarray) -> np.ndarray:
     return _paper_at(_paper_small(image), (h, w), (0, 0, w, h))
 
 
+def _balanced(image: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """The image white-balanced by its paper colour (float32, not clipped)."""
+    return cv2.divide(image.astype(np.float32), paper)
+
+
 def _planes(image: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(redness, white-balanced red channel) as float32 planes."""
-    b, g, r = (np.minimum(c, 1.0) for c in cv2.split(cv2.divide(image.astype(np.float32), paper)))
-    return cv2.subtract(r, cv2.max(b, g)), r
+    return _balanced_planes(_balanced(image, paper))
+
+
+def _balanced_planes(balanced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_planes` of an image already white-balanced (the red channel is a view)."""
+    clipped = np.minimum(balanced, 1.0)
+    r = clipped[..., 2]
+    return r - np.maximum(clipped[..., 0], clipped[..., 1]), r
 
 
 def redness(image: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
@@ -120,10 +131,18 @@ def _ramp(red: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 def red_weight(image: np.ndarray, low: float = LOW, high: float = HIGH) -> np.ndarray:
     """A soft red-ink weight in [0, 1] per pixel of a BGR uint8 image (float32): 0 outside ink, 1 in clear ink."""
+    return balanced_red_weight(image, low, high)[0]
+
+
+def balanced_red_weight(image: np.ndarray, low: float = LOW,
+                        high: float = HIGH) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`red_weight` and the image white-balanced by its paper colour (``image / paper_colour(image)``, float32,
+    not clipped), for a caller that looks at the ink's colour too: the paper colour is estimated once."""
     paper_small = _paper_small(image)
     lo, hi = _page_thresholds(image, paper_small, low, high)
     h, w = image.shape[:2]
-    return _ramp(_planes(image, _paper_at(paper_small, (h, w), (0, 0, w, h)))[0], lo, hi)
+    balanced = _balanced(image, _paper_at(paper_small, (h, w), (0, 0, w, h)))
+    return _ramp(_balanced_planes(balanced)[0], lo, hi), balanced
 
 
 def red_mask(image: np.ndarray, low: float = LOW, high: float = HIGH) -> np.ndarray:
