@@ -298,6 +298,48 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
     return inner, outer
 
 
+def circle_grid_scores(weight: np.ndarray, xs: np.ndarray, ys: np.ndarray, rs: np.ndarray, band: float,
+                       n: int = 72) -> np.ndarray:
+    """:func:`ring_scores` of circles on grids: for each grid ``g``, every circle (``xs[g, i]``, ``ys[g, j]``,
+    ``rs[g, k]``); an array (grids, len(xs[g]), len(ys[g]), len(rs[g])) holding the very values ring_scores gives
+    them one by one. Faster: a point's column depends only on the circle's x and radius, its row only on y and radius,
+    so columns are computed once per (x, radius) and rows once per (y, radius), not once per circle (the circle
+    searches score grids of 27-125 circles a hundred times per page without colour)."""
+    xs, ys, rs = (np.atleast_2d(np.asarray(v, np.float64)) for v in (xs, ys, rs))
+    h, w = weight.shape
+    t = _directions(n)
+    offsets = _RING_INSIDE + _RING_OUTSIDE
+    d = np.asarray([k * band for k in offsets], np.float64)[None, :, None, None]
+    G, nx, ny, nr = len(xs), xs.shape[1], ys.shape[1], rs.shape[1]
+    flat = weight.reshape(-1) if weight.flags.c_contiguous else None
+    out = np.empty((G, nx * ny * nr), np.float32)
+    step = max(1, _RING_CHUNK // (nx * ny * len(offsets) * nr * n))
+    for s in range(0, G, step):
+        e = min(G, s + step)
+        r = np.maximum(1.0, rs[s:e, None, :, None] - d)  # (grid, offset, radius, 1)
+        # (grid, x or y, offset, radius, point), rounded to the pixel
+        px = np.rint(xs[s:e, :, None, None, None] + (r * np.cos(t))[:, None]).astype(np.intp)
+        py = np.rint(ys[s:e, :, None, None, None] + (r * np.sin(t))[:, None]).astype(np.intp)
+        off_x, off_y = (px < 0) | (px >= w), (py < 0) | (py >= h)
+        off = None
+        if off_x.any() or off_y.any():
+            off = off_x[:, :, None] | off_y[:, None, :]
+            px, py = np.where(off_x, 0, px), np.where(off_y, 0, py)
+        if flat is not None:
+            ink = flat[(py * w)[:, None, :] + px[:, :, None]]  # (grid, x, y, offset, radius, point)
+        else:
+            ink = weight[py[:, None, :], px[:, :, None]]
+        if off is not None:
+            ink[off] = 0.0
+        inner = np.zeros((e - s, nx, ny, nr, n), np.float32)
+        outer = np.zeros((e - s, nx, ny, nr, n), np.float32)
+        for k in range(len(offsets)):  # summed in the same order and precision as ring_scores
+            (inner if k < len(_RING_INSIDE) else outer)[...] += ink[:, :, :, k]
+        inner, outer = inner.reshape(-1, n), outer.reshape(-1, n)  # one row per circle, as in ring_scores
+        out[s:e] = (inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)).reshape(e - s, -1)
+    return out.reshape(G, nx, ny, nr)
+
+
 # An ellipse fit whose axes are ``oval_aspect`` (SealConfig.oval_aspect) or more apart is an oval until a circle sits
 # clearly better on the ink; a nearly round one is a circle unless the ellipse refined on the ring beats it by
 # SLANT_MARGIN (refine_circle)
@@ -383,11 +425,11 @@ def best_circle(weight: np.ndarray, cx: float, cy: float, r0: float,
     cur = np.array([cx, cy, r0], np.float64)
     for step, k in _circle_steps(r0):
         g = np.arange(-k, k + 1) * step
-        d = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
-        c = cur + d
-        c = c[np.abs(c[:, 2] - r0) <= 0.2 * r0]
-        s = ring_scores(weight, c[:, 0], c[:, 1], c[:, 2], c[:, 2], 0.0, band, n=72)
-        cur = c[int(np.argmax(s))]
+        xs, ys, rs = cur[0] + g, cur[1] + g, cur[2] + g
+        rs = rs[np.abs(rs - r0) <= 0.2 * r0]
+        s = circle_grid_scores(weight, xs, ys, rs, band)[0]
+        i, j, m = np.unravel_index(int(np.argmax(s)), s.shape)
+        cur = np.array([xs[i], ys[j], rs[m]])
     final = float(ring_scores(weight, [cur[0]], [cur[1]], [cur[2]], [cur[2]], 0.0, band)[0])
     return (float(cur[0]), float(cur[1]), float(cur[2])), final
 
@@ -436,7 +478,8 @@ def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_sco
     # every candidate with every small move of centre and radius, scored together
     pts = (cands[:, None, :] + d[None, :, :]).reshape(-1, 3)
     pts[:, 2] = np.clip(pts[:, 2], min_r, max_r)
-    s = ring_scores(ink, pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 2], 0.0, band, n=72).reshape(len(cands), len(d))
+    s = circle_grid_scores(ink, cands[:, :1] + step, cands[:, 1:2] + step,
+                           np.clip(cands[:, 2:] + grow, min_r, max_r), band).reshape(len(cands), len(d))
     best = s.argmax(axis=1)
     # the promising ones are searched again more widely and to the pixel
     found_: list[tuple[float, tuple[float, float, float], bool]] = []  # score, circle, ranked late
