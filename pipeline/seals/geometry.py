@@ -222,12 +222,12 @@ def split_circles(mask: np.ndarray, min_r: float, max_r: float, band: float, min
 
 
 
-def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float,
-                band: float, n: int = 120) -> np.ndarray:
-    """How well elliptical outlines (arrays of centres and half axes, one ``angle``) sit on a ring of ink ``band``
-    wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the outline,
-    less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does not).
-    Points off the map count as no ink."""
+def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray,
+                angle: float | np.ndarray, band: float, n: int = 120) -> np.ndarray:
+    """How well elliptical outlines (arrays of centres and half axes; one ``angle``, or one each) sit on a ring of ink
+    ``band`` wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the
+    outline, less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does
+    not). Points off the map count as no ink."""
     inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, _directions(n))
     return inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)
 
@@ -248,17 +248,23 @@ _RING_OUTSIDE = (-0.8, -1.6)
 _RING_CHUNK = 1 << 15
 
 
-def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
+def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band: float,
               t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ink summed over the offsets inside the outlines (``_RING_INSIDE`` x ``band``) and outside them, per outline
-    and direction ``t``: two (outlines, len(t)) float32 arrays.
+    and direction ``t``: two (outlines, len(t)) float32 arrays. ``angle``: one for all outlines, or one each.
 
     This runs thousands of times per page, mostly on one outline or a few hundred, so it is written for speed: all
     offsets at once (offset, outline, point); circles (angle 0, the ring searches) skip the rotation; the ink is
     gathered from the flat map, by an index computed in float64 (exact for any pixel index); and the points are
     checked against the map's bounds only when an outline may reach beyond them."""
     h, w = weight.shape
-    th = math.radians(angle)
+    angles = np.asarray(angle, np.float64).reshape(-1)
+    if len(angles) == 1:
+        th = math.radians(float(angles[0]))
+        rotate, cos_th, sin_th = th != 0.0, math.cos(th), math.sin(th)
+    else:  # one per outline (N, 1), as math gives them for one
+        rotate = True
+        cos_th, sin_th = (np.array([[f(math.radians(v))] for v in angles.tolist()]) for f in (math.cos, math.sin))
     cos_t, sin_t = np.cos(t), np.sin(t)
     cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1) for v in (cx, cy, a, b))
     offsets = _RING_INSIDE + _RING_OUTSIDE
@@ -271,12 +277,13 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
         e = min(len(cx), s + step)
         ra, rb = np.maximum(1.0, a[None, s:e, None] - d), np.maximum(1.0, b[None, s:e, None] - d)
         x, y = ra * cos_t, rb * sin_t
-        if th == 0.0:
+        if not rotate:
             px, py = np.add(x, cx[s:e, None], out=x), np.add(y, cy[s:e, None], out=y)
             reach_x, reach_y = ra.max(axis=0)[:, 0], rb.max(axis=0)[:, 0]
         else:
-            px = cx[s:e, None] + x * math.cos(th) - y * math.sin(th)
-            py = cy[s:e, None] + x * math.sin(th) + y * math.cos(th)
+            c, si = (v if isinstance(v, float) else v[s:e] for v in (cos_th, sin_th))
+            px = cx[s:e, None] + x * c - y * si
+            py = cy[s:e, None] + x * si + y * c
             reach_x = reach_y = ra.max(axis=0)[:, 0] + rb.max(axis=0)[:, 0]
         np.rint(px, out=px)
         np.rint(py, out=py)
@@ -509,12 +516,8 @@ def refine_ellipse(weight: np.ndarray, fit: Fit, band: float, rounds: int = 4) -
     r = (fit.a + fit.b) / 2
     steps = np.array([0.06 * r, 0.06 * r, 0.06 * r, 0.06 * r, 8.0])
 
-    def score(q: np.ndarray) -> np.ndarray:  # one call of ring_scores per distinct angle
-        out = np.empty(len(q))
-        for angle in np.unique(q[:, 4]):
-            rows = q[:, 4] == angle
-            out[rows] = ring_scores(weight, q[rows, 0], q[rows, 1], q[rows, 2], q[rows, 3], float(angle), band, n=72)
-        return out
+    def score(q: np.ndarray) -> np.ndarray:
+        return ring_scores(weight, q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], band, n=72).astype(np.float64)
 
     best = float(score(p[None, :])[0])
     for _ in range(rounds):
