@@ -50,9 +50,15 @@ def _paper_small(image: np.ndarray) -> np.ndarray:
     bg = cv2.medianBlur(cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))), 5).astype(np.float32)
     page_paper = np.maximum(np.percentile(small.reshape(-1, 3), 95, axis=0).astype(np.float32), 1.0)
     rel = bg / page_paper
-    inky = (rel[..., 2] - np.maximum(rel[..., 0], rel[..., 1]) > PAPER_TINT) | (rel.min(axis=2) < PAPER_FLOOR)
+    inky = (rel[..., 2] - np.maximum(rel[..., 0], rel[..., 1]) > PAPER_TINT) | (_darkest(rel) < PAPER_FLOOR)
     bg[inky] = page_paper
     return np.maximum(bg, 1.0)
+
+
+def _darkest(image: np.ndarray) -> np.ndarray:
+    """The least of each pixel's three channels (``image.min(axis=2)``, which numpy reduces some fifty times
+    slower)."""
+    return np.minimum(np.minimum(image[..., 0], image[..., 1]), image[..., 2])
 
 
 def _paper_at(paper_small: np.ndarray, shape: tuple[int, int], roi: tuple[int, int, int, int]) -> np.ndarray:
@@ -121,7 +127,7 @@ def _page_thresholds(image: np.ndarray, paper_small: np.ndarray, low: float, hig
     paper = cv2.resize(paper_small, (sub.shape[1], sub.shape[0]), interpolation=cv2.INTER_LINEAR)
     norm = np.minimum(sub.astype(np.float32) / paper, 1.0)
     red = norm[..., 2] - np.maximum(norm[..., 0], norm[..., 1])
-    return red_thresholds(red, norm.min(axis=2) > 0.85, low, high)
+    return red_thresholds(red, _darkest(norm) > 0.85, low, high)
 
 
 def _ramp(red: np.ndarray, lo: float, hi: float) -> np.ndarray:
