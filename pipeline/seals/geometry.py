@@ -255,8 +255,8 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band:
 
     This runs thousands of times per page, mostly on one outline or a few hundred, so it is written for speed: all
     offsets at once (offset, outline, point); circles (angle 0, the ring searches) skip the rotation; the ink is
-    gathered from the flat map, by an index computed in float64 (exact for any pixel index); and the points are
-    checked against the map's bounds only when an outline may reach beyond them."""
+    gathered by a nearest-pixel remap at the rounded points (off the map: 0), which copies a float32 map with rows
+    in memory order; any other map (an edge band's turned view) is indexed."""
     h, w = weight.shape
     angles = np.asarray(angle, np.float64).reshape(-1)
     if len(angles) == 1:
@@ -269,7 +269,7 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band:
     cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1) for v in (cx, cy, a, b))
     offsets = _RING_INSIDE + _RING_OUTSIDE
     d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
-    flat = weight.reshape(-1) if weight.flags.c_contiguous else None  # a view (an edge band) is not copied
+    remap = _remappable(weight)
     inner = np.zeros((len(cx), len(t)), np.float32)
     outer = np.zeros((len(cx), len(t)), np.float32)
     step = max(1, _RING_CHUNK // (len(offsets) * len(t)))
@@ -279,21 +279,16 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band:
         x, y = ra * cos_t, rb * sin_t
         if not rotate:
             px, py = np.add(x, cx[s:e, None], out=x), np.add(y, cy[s:e, None], out=y)
-            reach_x, reach_y = ra.max(axis=0)[:, 0], rb.max(axis=0)[:, 0]
         else:
             c, si = (v if isinstance(v, float) else v[s:e] for v in (cos_th, sin_th))
             px = cx[s:e, None] + x * c - y * si
             py = cy[s:e, None] + x * si + y * c
-            reach_x = reach_y = ra.max(axis=0)[:, 0] + rb.max(axis=0)[:, 0]
         np.rint(px, out=px)
         np.rint(py, out=py)
-        # every point rounds into the map when each outline's box (a pixel to spare for rounding) lies in it
-        inside = bool((cx[s:e] - reach_x >= 1).all() and (cx[s:e] + reach_x <= w - 2).all()
-                      and (cy[s:e] - reach_y >= 1).all() and (cy[s:e] + reach_y <= h - 2).all())
-        if inside and flat is not None:
-            py *= w
-            py += px
-            ink = flat[py.astype(np.intp)]
+        if remap:  # whole pixels are exact in float32; beyond int16 (where remap saturates) they are off the map
+            mx, my = (v.astype(np.float32).reshape(-1, len(t)) for v in (px, py))
+            ink = cv2.remap(weight, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=0).reshape(px.shape)
         else:
             xi, yi = px.astype(np.intp), py.astype(np.intp)
             off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
@@ -303,6 +298,13 @@ def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band:
         for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
             (inner if k < len(_RING_INSIDE) else outer)[s:e] += ink[k]
     return inner, outer
+
+
+def _remappable(weight: np.ndarray) -> bool:
+    """Whether :func:`cv2.remap` reads ``weight`` without a copy and exactly: float32, its rows in memory order (a
+    window of a page's map is), each side under 32767 pixels (remap's coordinates are int16)."""
+    return (weight.dtype == np.float32 and weight.strides[1] == 4 and weight.strides[0] >= 4 * weight.shape[1]
+            and max(weight.shape) < 32767)
 
 
 def circle_grid_scores(weight: np.ndarray, xs: np.ndarray, ys: np.ndarray, rs: np.ndarray, band: float,
@@ -318,25 +320,27 @@ def circle_grid_scores(weight: np.ndarray, xs: np.ndarray, ys: np.ndarray, rs: n
     offsets = _RING_INSIDE + _RING_OUTSIDE
     d = np.asarray([k * band for k in offsets], np.float64)[None, :, None, None]
     G, nx, ny, nr = len(xs), xs.shape[1], ys.shape[1], rs.shape[1]
-    flat = weight.reshape(-1) if weight.flags.c_contiguous else None
+    remap = _remappable(weight)
     out = np.empty((G, nx * ny * nr), np.float32)
     step = max(1, _RING_CHUNK // (nx * ny * len(offsets) * nr * n))
     for s in range(0, G, step):
         e = min(G, s + step)
         r = np.maximum(1.0, rs[s:e, None, :, None] - d)  # (grid, offset, radius, 1)
         # (grid, x or y, offset, radius, point), rounded to the pixel
-        px = np.rint(xs[s:e, :, None, None, None] + (r * np.cos(t))[:, None]).astype(np.intp)
-        py = np.rint(ys[s:e, :, None, None, None] + (r * np.sin(t))[:, None]).astype(np.intp)
-        off_x, off_y = (px < 0) | (px >= w), (py < 0) | (py >= h)
-        off = None
-        if off_x.any() or off_y.any():
-            off = off_x[:, :, None] | off_y[:, None, :]
-            px, py = np.where(off_x, 0, px), np.where(off_y, 0, py)
-        if flat is not None:
-            ink = flat[(py * w)[:, None, :] + px[:, :, None]]  # (grid, x, y, offset, radius, point)
+        px = np.rint(xs[s:e, :, None, None, None] + (r * np.cos(t))[:, None])
+        py = np.rint(ys[s:e, :, None, None, None] + (r * np.sin(t))[:, None])
+        if remap:
+            shape = (e - s, nx, ny, len(offsets), nr, n)  # (grid, x, y, offset, radius, point)
+            mx, my = np.empty(shape, np.float32), np.empty(shape, np.float32)
+            mx[...] = px[:, :, None]
+            my[...] = py[:, None, :]
+            ink = cv2.remap(weight, mx.reshape(-1, n), my.reshape(-1, n), cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(shape)
         else:
-            ink = weight[py[:, None, :], px[:, :, None]]
-        if off is not None:
+            px, py = px.astype(np.intp), py.astype(np.intp)
+            off_x, off_y = (px < 0) | (px >= w), (py < 0) | (py >= h)
+            off = off_x[:, :, None] | off_y[:, None, :]
+            ink = weight[np.where(off_y, 0, py)[:, None, :], np.where(off_x, 0, px)[:, :, None]]
             ink[off] = 0.0
         inner = np.zeros((e - s, nx, ny, nr, n), np.float32)
         outer = np.zeros((e - s, nx, ny, nr, n), np.float32)
