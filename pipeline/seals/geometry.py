@@ -684,20 +684,20 @@ def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...]
     middle. Grid over angle, axis ratio, short half axis (0.9-1.35 of the circle's radius) and the centre moved along
     the long axis, then :func:`refine_ellipse`. Returns (fit, :func:`ring_scores` score); ``support`` is the score."""
     r = ring.a
+    short = np.array([0.9 * r, r, 1.1 * r, 1.2 * r, 1.35 * r])
+    long = np.multiply.outer(np.asarray(ratios, np.float64), short)  # (ratio, short half axis)
+    # the grid but the angle, flat: (ratio, short half axis, the centre's shift along the long axis)
+    shift = (np.linspace(-1.0, 1.0, 5) * np.maximum(0.0, long - r)[..., None]).ravel()
+    a, b = np.repeat(long.ravel(), 5), np.tile(np.repeat(short, 5), len(ratios))
     best = (-1.0, ring)
     for ang in angles:
         th = math.radians(ang)
-        cands = []
-        for q in ratios:
-            for b in (0.9 * r, r, 1.1 * r, 1.2 * r, 1.35 * r):
-                a = q * b
-                for s in np.linspace(-1.0, 1.0, 5) * max(0.0, a - r):
-                    cands.append((ring.cx + s * math.cos(th), ring.cy + s * math.sin(th), a, b))
-        c = np.array(cands)
-        sc = ring_scores(ink, c[:, 0], c[:, 1], c[:, 2], c[:, 3], float(ang), band, n=72)
+        cx, cy = ring.cx + shift * math.cos(th), ring.cy + shift * math.sin(th)
+        sc = ring_scores(ink, cx, cy, a, b, float(ang), band, n=72)
         j = int(np.argmax(sc))
         if sc[j] > best[0]:
-            best = (float(sc[j]), Fit("ellipse", *(float(v) for v in c[j]), float(ang), 0.0, 0.0))
+            best = (float(sc[j]), Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang),
+                                      0.0, 0.0))
     fit, score = refine_ellipse(ink, best[1], band, rounds=3)
     return Fit(fit.kind, fit.cx, fit.cy, fit.a, fit.b, fit.angle, score, 0.0), score
 
