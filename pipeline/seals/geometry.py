@@ -548,23 +548,27 @@ def outside_all(x: np.ndarray, y: np.ndarray, exclude: tuple[Fit, ...], grow: fl
     return ok
 
 
-def border_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, half: np.ndarray, angle: float, band: float,
-                  exclude: tuple[Fit, ...] = (), n: int = 96) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`rect_score` for many squares of one ``angle`` (centres ``cx, cy``, half sides ``half``), counting only
-    the stretches of border that lie outside the ellipses of ``exclude`` (a seal the square overlaps: its ring and
-    text there say nothing about the square's border). Returns (scores, share of the border counted)."""
+def border_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, half: np.ndarray, angle: float | np.ndarray,
+                  band: float, exclude: tuple[Fit, ...] = (), n: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rect_score` for many squares of one ``angle``, or one each (centres ``cx, cy``, half sides ``half``),
+    counting only the stretches of border that lie outside the ellipses of ``exclude`` (a seal the square overlaps:
+    its ring and text there say nothing about the square's border). Returns (scores, share of the border counted)."""
     h, w = weight.shape
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     c, s = np.cos(t), np.sin(t)
     k = 1.0 / np.maximum(np.abs(c), np.abs(s))  # unit square outline along directions t
     ux, uy = (k * c)[None, :], (k * s)[None, :]
-    th = math.radians(angle)
+    angles = [math.radians(v) for v in np.asarray(angle, np.float64).reshape(-1).tolist()]
+    if len(angles) == 1:
+        cos_th, sin_th = math.cos(angles[0]), math.sin(angles[0])
+    else:  # one per square (N, 1), as math gives them for one
+        cos_th, sin_th = (np.array([[f(th)] for th in angles]) for f in (math.cos, math.sin))
     cx, cy, half = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, half))
 
     def sample(d: float) -> tuple[np.ndarray, np.ndarray]:
         hh = np.maximum(1.0, half - d)
         x, y = hh * ux, hh * uy
-        px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+        px, py = cx + x * cos_th - y * sin_th, cy + x * sin_th + y * cos_th
         xi, yi = np.round(px).astype(np.int64), np.round(py).astype(np.int64)
         ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         ink = np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
@@ -643,11 +647,8 @@ def refine_square(weight: np.ndarray, fit: Fit, score: float, band: float, exclu
             q = np.repeat(p[None, :], 5, axis=0)
             q[:, k] += np.arange(-2, 3) * steps[k]
             q[:, 2] = np.clip(q[:, 2], min_side / 2, max_side / 2)
-            if k == 3:  # one angle per call
-                res = [border_scores(weight, [x[0]], [x[1]], [x[2]], float(x[3]), band, exclude) for x in q]
-                s, sh = np.array([r[0][0] for r in res]), np.array([r[1][0] for r in res])
-            else:
-                s, sh = border_scores(weight, q[:, 0], q[:, 1], q[:, 2], float(p[3]), band, exclude)
+            s, sh = border_scores(weight, q[:, 0], q[:, 1], q[:, 2], q[:, 3] if k == 3 else float(p[3]), band,
+                                  exclude)
             s = np.where(sh >= min_share, s, -1.0)
             j = int(np.argmax(s))
             if s[j] > score:
