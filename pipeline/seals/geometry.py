@@ -58,19 +58,15 @@ def ring_support(mask: np.ndarray, fit: Fit, band: float, n: int = 180, off_map_
     Directions whose outline lies off ``mask`` are left out, or counted as misses with ``off_map_misses`` (a circle
     proposed inside a region's box must lie in it)."""
     h, w = mask.shape
-    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
-    hits = np.zeros(n, bool)
-    valid = np.zeros(n, bool)
-    for d in np.linspace(-0.3 * band, band, 5):
-        a, b = max(1.0, fit.a - d), max(1.0, fit.b - d)
-        if fit.kind == "rect":
-            pts = _rect_points(fit.cx, fit.cy, a, b, fit.angle, t)
-        else:
-            pts = ellipse_points(fit.cx, fit.cy, a, b, fit.angle, t)
-        xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
-        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        valid |= inside
-        hits[inside] |= mask[yi[inside], xi[inside]] > 0
+    t = _directions(n)
+    d = np.linspace(-0.3 * band, band, 5)[:, None]
+    a, b = np.maximum(1.0, fit.a - d), np.maximum(1.0, fit.b - d)
+    # every offset at once: the point helpers broadcast the axes, (offset, x or y, direction)
+    pts = (_rect_points if fit.kind == "rect" else ellipse_points)(fit.cx, fit.cy, a, b, fit.angle, t)
+    xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
+    inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    valid = inside.any(axis=0)
+    hits = (inside & (mask[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)] > 0)).any(axis=0)
     if off_map_misses:
         return float(hits.mean())
     return float(hits[valid].mean()) if valid.any() else 0.0
