@@ -6,7 +6,7 @@ other steps live in :mod:`pipeline.seals.ink` (red ink, rules, regions), :mod:`p
 slices), :mod:`pipeline.seals.colourless` (pages without colour) and :mod:`pipeline.seals.candidate` (the
 :class:`Candidate` it returns, and helpers they share):
 
-1. red ink as a soft weight (:func:`pipeline.seals.ink.seal_weight`, from :func:`pipeline.ocr.redink.red_weight`:
+1. red ink as a soft weight (:func:`pipeline.seals.ink.seal_ink`, from :func:`pipeline.ocr.redink.red_weight`:
    white-balanced by the local paper colour, so phone-photo light and tinted invoice paper do not matter; its
    threshold rises above the paper's colour noise); weight >= 0.5 is the ink mask;
 2. ink pixels grouped into regions (:func:`pipeline.seals.ink.ink_regions`: a small dilation joins a ring's broken
@@ -43,7 +43,7 @@ from pipeline.seals.candidate import Candidate, inside_fit, shape_of
 from pipeline.seals.colourless import grey_rings
 from pipeline.seals.geometry import (Fit, find_rings, find_square, fit_shape, match_ring, outside_all, rect_score,
                                      refine_circle, refine_ellipse, ring_scores, ring_support, split_circles)
-from pipeline.seals.ink import FaintWeight, Region, ink_regions, seal_weight
+from pipeline.seals.ink import FaintWeight, Region, ink_regions, seal_ink
 from pipeline.seals.slices import slice_candidate, in_slice, edge_slices, paper_slices
 from pipeline.types import BBox, SealShape
 
@@ -91,9 +91,9 @@ class SealDetector:
             out = grey_rings(small, page_index, 1.0 / scale, px_mm, band, cfg)
         else:
             out = []
-            weight = seal_weight(small, cfg.max_hue_ratio)
+            weight, balanced = seal_ink(small, cfg.max_hue_ratio)
             mask = weight >= 0.5
-            faint = FaintWeight(small, weight, cfg.max_hue_ratio)
+            faint = FaintWeight(balanced, weight, cfg.max_hue_ratio)
             for region in ink_regions(mask, px_mm, cfg):
                 fits = []
                 for fit, _ in fit_region(region, px_mm, cfg, mask):

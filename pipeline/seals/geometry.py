@@ -5,6 +5,7 @@ All functions work on boolean/uint8 masks and point arrays in one pixel space; n
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -57,19 +58,15 @@ def ring_support(mask: np.ndarray, fit: Fit, band: float, n: int = 180, off_map_
     Directions whose outline lies off ``mask`` are left out, or counted as misses with ``off_map_misses`` (a circle
     proposed inside a region's box must lie in it)."""
     h, w = mask.shape
-    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
-    hits = np.zeros(n, bool)
-    valid = np.zeros(n, bool)
-    for d in np.linspace(-0.3 * band, band, 5):
-        a, b = max(1.0, fit.a - d), max(1.0, fit.b - d)
-        if fit.kind == "rect":
-            pts = _rect_points(fit.cx, fit.cy, a, b, fit.angle, t)
-        else:
-            pts = ellipse_points(fit.cx, fit.cy, a, b, fit.angle, t)
-        xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
-        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-        valid |= inside
-        hits[inside] |= mask[yi[inside], xi[inside]] > 0
+    t = _directions(n)
+    d = np.linspace(-0.3 * band, band, 5)[:, None]
+    a, b = np.maximum(1.0, fit.a - d), np.maximum(1.0, fit.b - d)
+    # every offset at once: the point helpers broadcast the axes, (offset, x or y, direction)
+    pts = (_rect_points if fit.kind == "rect" else ellipse_points)(fit.cx, fit.cy, a, b, fit.angle, t)
+    xi, yi = np.round(pts[:, 0]).astype(int), np.round(pts[:, 1]).astype(int)
+    inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+    valid = inside.any(axis=0)
+    hits = (inside & (mask[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)] > 0)).any(axis=0)
     if off_map_misses:
         return float(hits.mean())
     return float(hits[valid].mean()) if valid.any() else 0.0
@@ -221,57 +218,133 @@ def split_circles(mask: np.ndarray, min_r: float, max_r: float, band: float, min
 
 
 
-def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: float,
-                band: float, n: int = 120) -> np.ndarray:
-    """How well elliptical outlines (arrays of centres and half axes, one ``angle``) sit on a ring of ink ``band``
-    wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the outline,
-    less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does not).
-    Points off the map count as no ink."""
-    inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, np.linspace(0, 2 * math.pi, n, endpoint=False))
+def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray,
+                angle: float | np.ndarray, band: float, n: int = 120) -> np.ndarray:
+    """How well elliptical outlines (arrays of centres and half axes; one ``angle``, or one each) sit on a ring of ink
+    ``band`` wide in a soft ink map (``weight`` in [0, 1]): the mean ink across the ring's width just inside the
+    outline, less half the ink just outside it (a ring stands on paper; a circle grown into the print around it does
+    not). Points off the map count as no ink."""
+    inner, outer = _ring_ink(weight, cx, cy, a, b, angle, band, _directions(n))
     return inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)
+
+
+@functools.lru_cache(maxsize=None)
+def _directions(n: int) -> np.ndarray:
+    """``n`` directions round a circle (read-only: shared by every call)."""
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    t.flags.writeable = False
+    return t
 
 
 # the ring's own width lies inside the outline (the outline is its outer edge); the paper round it just outside
 _RING_INSIDE = (0.25, 0.5, 0.75)
 _RING_OUTSIDE = (-0.8, -1.6)
+# outlines are sampled in chunks of about this many points (every offset), so the temporaries stay in the cache: the
+# ring search on pages without colour scores thousands of outlines in one call
+_RING_CHUNK = 1 << 15
 
 
-def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float, band: float,
+def _ring_ink(weight: np.ndarray, cx, cy, a, b, angle: float | np.ndarray, band: float,
               t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ink summed over the offsets inside the outlines (``_RING_INSIDE`` x ``band``) and outside them, per outline
-    and direction ``t``: two (outlines, len(t)) float32 arrays."""
+    and direction ``t``: two (outlines, len(t)) float32 arrays. ``angle``: one for all outlines, or one each.
+
+    This runs thousands of times per page, mostly on one outline or a few hundred, so it is written for speed: all
+    offsets at once (offset, outline, point); circles (angle 0, the ring searches) skip the rotation; the ink is
+    gathered by a nearest-pixel remap at the rounded points (off the map: 0), which copies a float32 map with rows
+    in memory order; any other map (an edge band's turned view) is indexed."""
     h, w = weight.shape
-    th = math.radians(angle)
-    cos_t, sin_t = np.cos(t)[None, :], np.sin(t)[None, :]
-    cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1)[:, None] for v in (cx, cy, a, b))
-
-    flat = weight.reshape(-1) if weight.flags.c_contiguous else None  # a view (an edge band) is not copied
-
-    def summed(offsets) -> np.ndarray:
-        # all offsets at once (offset, outline, point): this runs thousands of times per page, mostly on one outline;
-        # circles (angle 0, the ring searches) skip the rotation, and the ink is gathered from the flat map
-        d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
-        x, y = np.maximum(1.0, a[None] - d) * cos_t, np.maximum(1.0, b[None] - d) * sin_t
-        if th == 0.0:
-            px, py = cx + x, cy + y
+    angles = np.asarray(angle, np.float64).reshape(-1)
+    if len(angles) == 1:
+        th = math.radians(float(angles[0]))
+        rotate, cos_th, sin_th = th != 0.0, math.cos(th), math.sin(th)
+    else:  # one per outline (N, 1), as math gives them for one
+        rotate = True
+        cos_th, sin_th = (np.array([[f(math.radians(v))] for v in angles.tolist()]) for f in (math.cos, math.sin))
+    cos_t, sin_t = np.cos(t), np.sin(t)
+    cx, cy, a, b = (np.asarray(v, np.float64).reshape(-1) for v in (cx, cy, a, b))
+    offsets = _RING_INSIDE + _RING_OUTSIDE
+    d = np.asarray([k * band for k in offsets], np.float64)[:, None, None]
+    remap = _remappable(weight)
+    inner = np.zeros((len(cx), len(t)), np.float32)
+    outer = np.zeros((len(cx), len(t)), np.float32)
+    step = max(1, _RING_CHUNK // (len(offsets) * len(t)))
+    for s in range(0, len(cx), step):
+        e = min(len(cx), s + step)
+        ra, rb = np.maximum(1.0, a[None, s:e, None] - d), np.maximum(1.0, b[None, s:e, None] - d)
+        x, y = ra * cos_t, rb * sin_t
+        if not rotate:
+            px, py = np.add(x, cx[s:e, None], out=x), np.add(y, cy[s:e, None], out=y)
         else:
-            px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
-        xi, yi = np.rint(px).astype(np.intp), np.rint(py).astype(np.intp)
-        off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
-        if flat is not None:
-            idx = yi * w + xi
-            idx[off] = 0
-            ink = flat[idx]
+            c, si = (v if isinstance(v, float) else v[s:e] for v in (cos_th, sin_th))
+            px = cx[s:e, None] + x * c - y * si
+            py = cy[s:e, None] + x * si + y * c
+        np.rint(px, out=px)
+        np.rint(py, out=py)
+        if remap:  # whole pixels are exact in float32; beyond int16 (where remap saturates) they are off the map
+            mx, my = (v.astype(np.float32).reshape(-1, len(t)) for v in (px, py))
+            ink = cv2.remap(weight, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=0).reshape(px.shape)
         else:
+            xi, yi = px.astype(np.intp), py.astype(np.intp)
+            off = (xi < 0) | (xi >= w) | (yi < 0) | (yi >= h)
             xi[off], yi[off] = 0, 0
             ink = weight[yi, xi]
-        ink[off] = 0.0
-        acc = np.zeros((cx.shape[0], len(t)), np.float32)
+            ink[off] = 0.0
         for k in range(len(offsets)):  # summed in the same order and precision as one offset at a time
-            acc += ink[k]
-        return acc
+            (inner if k < len(_RING_INSIDE) else outer)[s:e] += ink[k]
+    return inner, outer
 
-    return summed(_RING_INSIDE), summed(_RING_OUTSIDE)
+
+def _remappable(weight: np.ndarray) -> bool:
+    """Whether :func:`cv2.remap` reads ``weight`` without a copy and exactly: float32, its rows in memory order (a
+    window of a page's map is), each side under 32767 pixels (remap's coordinates are int16)."""
+    return (weight.dtype == np.float32 and weight.strides[1] == 4 and weight.strides[0] >= 4 * weight.shape[1]
+            and max(weight.shape) < 32767)
+
+
+def circle_grid_scores(weight: np.ndarray, xs: np.ndarray, ys: np.ndarray, rs: np.ndarray, band: float,
+                       n: int = 72) -> np.ndarray:
+    """:func:`ring_scores` of circles on grids: for each grid ``g``, every circle (``xs[g, i]``, ``ys[g, j]``,
+    ``rs[g, k]``); an array (grids, len(xs[g]), len(ys[g]), len(rs[g])) holding the very values ring_scores gives
+    them one by one. Faster: a point's column depends only on the circle's x and radius, its row only on y and radius,
+    so columns are computed once per (x, radius) and rows once per (y, radius), not once per circle (the circle
+    searches score grids of 27-125 circles a hundred times per page without colour)."""
+    xs, ys, rs = (np.atleast_2d(np.asarray(v, np.float64)) for v in (xs, ys, rs))
+    h, w = weight.shape
+    t = _directions(n)
+    offsets = _RING_INSIDE + _RING_OUTSIDE
+    d = np.asarray([k * band for k in offsets], np.float64)[None, :, None, None]
+    G, nx, ny, nr = len(xs), xs.shape[1], ys.shape[1], rs.shape[1]
+    remap = _remappable(weight)
+    out = np.empty((G, nx * ny * nr), np.float32)
+    step = max(1, _RING_CHUNK // (nx * ny * len(offsets) * nr * n))
+    for s in range(0, G, step):
+        e = min(G, s + step)
+        r = np.maximum(1.0, rs[s:e, None, :, None] - d)  # (grid, offset, radius, 1)
+        # (grid, x or y, offset, radius, point), rounded to the pixel
+        px = np.rint(xs[s:e, :, None, None, None] + (r * np.cos(t))[:, None])
+        py = np.rint(ys[s:e, :, None, None, None] + (r * np.sin(t))[:, None])
+        if remap:
+            shape = (e - s, nx, ny, len(offsets), nr, n)  # (grid, x, y, offset, radius, point)
+            mx, my = np.empty(shape, np.float32), np.empty(shape, np.float32)
+            mx[...] = px[:, :, None]
+            my[...] = py[:, None, :]
+            ink = cv2.remap(weight, mx.reshape(-1, n), my.reshape(-1, n), cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(shape)
+        else:
+            px, py = px.astype(np.intp), py.astype(np.intp)
+            off_x, off_y = (px < 0) | (px >= w), (py < 0) | (py >= h)
+            off = off_x[:, :, None] | off_y[:, None, :]
+            ink = weight[np.where(off_y, 0, py)[:, None, :], np.where(off_x, 0, px)[:, :, None]]
+            ink[off] = 0.0
+        inner = np.zeros((e - s, nx, ny, nr, n), np.float32)
+        outer = np.zeros((e - s, nx, ny, nr, n), np.float32)
+        for k in range(len(offsets)):  # summed in the same order and precision as ring_scores
+            (inner if k < len(_RING_INSIDE) else outer)[...] += ink[:, :, :, k]
+        inner, outer = inner.reshape(-1, n), outer.reshape(-1, n)  # one row per circle, as in ring_scores
+        out[s:e] = (inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)).reshape(e - s, -1)
+    return out.reshape(G, nx, ny, nr)
 
 
 # An ellipse fit whose axes are ``oval_aspect`` (SealConfig.oval_aspect) or more apart is an oval until a circle sits
@@ -359,11 +432,11 @@ def best_circle(weight: np.ndarray, cx: float, cy: float, r0: float,
     cur = np.array([cx, cy, r0], np.float64)
     for step, k in _circle_steps(r0):
         g = np.arange(-k, k + 1) * step
-        d = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).reshape(-1, 3)
-        c = cur + d
-        c = c[np.abs(c[:, 2] - r0) <= 0.2 * r0]
-        s = ring_scores(weight, c[:, 0], c[:, 1], c[:, 2], c[:, 2], 0.0, band, n=72)
-        cur = c[int(np.argmax(s))]
+        xs, ys, rs = cur[0] + g, cur[1] + g, cur[2] + g
+        rs = rs[np.abs(rs - r0) <= 0.2 * r0]
+        s = circle_grid_scores(weight, xs, ys, rs, band)[0]
+        i, j, m = np.unravel_index(int(np.argmax(s)), s.shape)
+        cur = np.array([xs[i], ys[j], rs[m]])
     final = float(ring_scores(weight, [cur[0]], [cur[1]], [cur[2]], [cur[2]], 0.0, band)[0])
     return (float(cur[0]), float(cur[1]), float(cur[2])), final
 
@@ -412,7 +485,8 @@ def find_rings(ink: np.ndarray, min_r: float, max_r: float, band: float, min_sco
     # every candidate with every small move of centre and radius, scored together
     pts = (cands[:, None, :] + d[None, :, :]).reshape(-1, 3)
     pts[:, 2] = np.clip(pts[:, 2], min_r, max_r)
-    s = ring_scores(ink, pts[:, 0], pts[:, 1], pts[:, 2], pts[:, 2], 0.0, band, n=72).reshape(len(cands), len(d))
+    s = circle_grid_scores(ink, cands[:, :1] + step, cands[:, 1:2] + step,
+                           np.clip(cands[:, 2:] + grow, min_r, max_r), band).reshape(len(cands), len(d))
     best = s.argmax(axis=1)
     # the promising ones are searched again more widely and to the pixel
     found_: list[tuple[float, tuple[float, float, float], bool]] = []  # score, circle, ranked late
@@ -442,12 +516,8 @@ def refine_ellipse(weight: np.ndarray, fit: Fit, band: float, rounds: int = 4) -
     r = (fit.a + fit.b) / 2
     steps = np.array([0.06 * r, 0.06 * r, 0.06 * r, 0.06 * r, 8.0])
 
-    def score(q: np.ndarray) -> np.ndarray:  # one call of ring_scores per distinct angle
-        out = np.empty(len(q))
-        for angle in np.unique(q[:, 4]):
-            rows = q[:, 4] == angle
-            out[rows] = ring_scores(weight, q[rows, 0], q[rows, 1], q[rows, 2], q[rows, 3], float(angle), band, n=72)
-        return out
+    def score(q: np.ndarray) -> np.ndarray:
+        return ring_scores(weight, q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4], band, n=72).astype(np.float64)
 
     best = float(score(p[None, :])[0])
     for _ in range(rounds):
@@ -474,23 +544,27 @@ def outside_all(x: np.ndarray, y: np.ndarray, exclude: tuple[Fit, ...], grow: fl
     return ok
 
 
-def border_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, half: np.ndarray, angle: float, band: float,
-                  exclude: tuple[Fit, ...] = (), n: int = 96) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`rect_score` for many squares of one ``angle`` (centres ``cx, cy``, half sides ``half``), counting only
-    the stretches of border that lie outside the ellipses of ``exclude`` (a seal the square overlaps: its ring and
-    text there say nothing about the square's border). Returns (scores, share of the border counted)."""
+def border_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, half: np.ndarray, angle: float | np.ndarray,
+                  band: float, exclude: tuple[Fit, ...] = (), n: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rect_score` for many squares of one ``angle``, or one each (centres ``cx, cy``, half sides ``half``),
+    counting only the stretches of border that lie outside the ellipses of ``exclude`` (a seal the square overlaps:
+    its ring and text there say nothing about the square's border). Returns (scores, share of the border counted)."""
     h, w = weight.shape
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     c, s = np.cos(t), np.sin(t)
     k = 1.0 / np.maximum(np.abs(c), np.abs(s))  # unit square outline along directions t
     ux, uy = (k * c)[None, :], (k * s)[None, :]
-    th = math.radians(angle)
+    angles = [math.radians(v) for v in np.asarray(angle, np.float64).reshape(-1).tolist()]
+    if len(angles) == 1:
+        cos_th, sin_th = math.cos(angles[0]), math.sin(angles[0])
+    else:  # one per square (N, 1), as math gives them for one
+        cos_th, sin_th = (np.array([[f(th)] for th in angles]) for f in (math.cos, math.sin))
     cx, cy, half = (np.asarray(v, np.float64)[:, None] for v in (cx, cy, half))
 
     def sample(d: float) -> tuple[np.ndarray, np.ndarray]:
         hh = np.maximum(1.0, half - d)
         x, y = hh * ux, hh * uy
-        px, py = cx + x * math.cos(th) - y * math.sin(th), cy + x * math.sin(th) + y * math.cos(th)
+        px, py = cx + x * cos_th - y * sin_th, cy + x * sin_th + y * cos_th
         xi, yi = np.round(px).astype(np.int64), np.round(py).astype(np.int64)
         ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         ink = np.where(ok, weight[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], 0.0)
@@ -569,11 +643,8 @@ def refine_square(weight: np.ndarray, fit: Fit, score: float, band: float, exclu
             q = np.repeat(p[None, :], 5, axis=0)
             q[:, k] += np.arange(-2, 3) * steps[k]
             q[:, 2] = np.clip(q[:, 2], min_side / 2, max_side / 2)
-            if k == 3:  # one angle per call
-                res = [border_scores(weight, [x[0]], [x[1]], [x[2]], float(x[3]), band, exclude) for x in q]
-                s, sh = np.array([r[0][0] for r in res]), np.array([r[1][0] for r in res])
-            else:
-                s, sh = border_scores(weight, q[:, 0], q[:, 1], q[:, 2], float(p[3]), band, exclude)
+            s, sh = border_scores(weight, q[:, 0], q[:, 1], q[:, 2], q[:, 3] if k == 3 else float(p[3]), band,
+                                  exclude)
             s = np.where(sh >= min_share, s, -1.0)
             j = int(np.argmax(s))
             if s[j] > score:
@@ -610,20 +681,20 @@ def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...]
     middle. Grid over angle, axis ratio, short half axis (0.9-1.35 of the circle's radius) and the centre moved along
     the long axis, then :func:`refine_ellipse`. Returns (fit, :func:`ring_scores` score); ``support`` is the score."""
     r = ring.a
+    short = np.array([0.9 * r, r, 1.1 * r, 1.2 * r, 1.35 * r])
+    long = np.multiply.outer(np.asarray(ratios, np.float64), short)  # (ratio, short half axis)
+    # the grid but the angle, flat: (ratio, short half axis, the centre's shift along the long axis)
+    shift = (np.linspace(-1.0, 1.0, 5) * np.maximum(0.0, long - r)[..., None]).ravel()
+    a, b = np.repeat(long.ravel(), 5), np.tile(np.repeat(short, 5), len(ratios))
     best = (-1.0, ring)
     for ang in angles:
         th = math.radians(ang)
-        cands = []
-        for q in ratios:
-            for b in (0.9 * r, r, 1.1 * r, 1.2 * r, 1.35 * r):
-                a = q * b
-                for s in np.linspace(-1.0, 1.0, 5) * max(0.0, a - r):
-                    cands.append((ring.cx + s * math.cos(th), ring.cy + s * math.sin(th), a, b))
-        c = np.array(cands)
-        sc = ring_scores(ink, c[:, 0], c[:, 1], c[:, 2], c[:, 3], float(ang), band, n=72)
+        cx, cy = ring.cx + shift * math.cos(th), ring.cy + shift * math.sin(th)
+        sc = ring_scores(ink, cx, cy, a, b, float(ang), band, n=72)
         j = int(np.argmax(sc))
         if sc[j] > best[0]:
-            best = (float(sc[j]), Fit("ellipse", *(float(v) for v in c[j]), float(ang), 0.0, 0.0))
+            best = (float(sc[j]), Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang),
+                                      0.0, 0.0))
     fit, score = refine_ellipse(ink, best[1], band, rounds=3)
     return Fit(fit.kind, fit.cx, fit.cy, fit.a, fit.b, fit.angle, score, 0.0), score
 

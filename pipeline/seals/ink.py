@@ -1,6 +1,6 @@
 """Red seal ink on a colour page: the soft weight, faint ink, straight rules removed, ink pixels grouped.
 
-1. red ink as a soft weight (:func:`seal_weight`, from :func:`pipeline.ocr.redink.red_weight`: white-balanced by the
+1. red ink as a soft weight (:func:`seal_ink`, from :func:`pipeline.ocr.redink.red_weight`: white-balanced by the
    local paper colour, so phone-photo light and tinted invoice paper do not matter; its threshold rises above the
    paper's colour noise), without orange-brown print; weight >= 0.5 is the ink mask;
 2. faint ink counted as well (:class:`FaintWeight`, :func:`faint_weight`), only to score the border of a pale square
@@ -20,21 +20,23 @@ import cv2
 import numpy as np
 
 from pipeline.config import SealConfig
-from pipeline.ocr.redink import paper_colour, red_thresholds, red_weight
+from pipeline.ocr.redink import balanced_red_weight, red_thresholds
 
 
-def seal_weight(image: np.ndarray, max_hue_ratio: float) -> np.ndarray:
+def seal_ink(image: np.ndarray, max_hue_ratio: float) -> tuple[np.ndarray, np.ndarray]:
     """Red seal ink as a soft weight in [0, 1] (:func:`red_weight`; >= 0.5 is ink, what :func:`red_mask` gives)
     without orange-brown pixels (the printed frame and labels of paper invoices, e.g. RGB 150/75/30), told apart by
     the share of green over blue in the white-balanced colour. Faint ink keeps a low weight, which the ring fit of a
-    partial impression uses."""
-    weight = red_weight(image)
-    if not (weight > 0).any():
-        return weight
-    norm = image.astype(np.float32) / paper_colour(image)
-    b, g, r = norm[..., 0], norm[..., 1], norm[..., 2]
-    hue = (g - b) / np.maximum(r - np.minimum(g, b), 1e-3)
-    return np.where(hue < max_hue_ratio, weight, 0.0).astype(np.float32)
+    partial impression uses. Returned with the image white-balanced by its paper colour (float32, not clipped:
+    :func:`balanced_red_weight`), which :class:`FaintWeight` takes; the colour is looked at only where there is
+    weight (a page is mostly paper)."""
+    weight, balanced = balanced_red_weight(image)
+    inked = np.flatnonzero(weight > 0)
+    if inked.size:
+        b, g, r = balanced.reshape(-1, 3)[inked].T
+        hue = (g - b) / np.maximum(r - np.minimum(g, b), 1e-3)
+        weight.reshape(-1)[inked[hue >= max_hue_ratio]] = 0.0
+    return weight, balanced
 
 
 # Faint ink (FAINT_SHARE of the page's redness thresholds): the pale side of a personal name seal whose redness
@@ -46,10 +48,11 @@ FAINT_SHARE = 0.5
 
 class FaintWeight:
     """The soft weight with faint ink counted (:data:`FAINT_SHARE`), filled in per window when first asked for (a
-    whole page costs ~28 ms at the work resolution, a seal's surroundings a few)."""
+    whole page costs ~28 ms at the work resolution, a seal's surroundings a few). ``balanced``: the page
+    white-balanced by its paper colour, as :func:`seal_ink` returns it."""
 
-    def __init__(self, image: np.ndarray, weight: np.ndarray, max_hue_ratio: float) -> None:
-        self._image, self._weight, self._hue = image, weight, max_hue_ratio
+    def __init__(self, balanced: np.ndarray, weight: np.ndarray, max_hue_ratio: float) -> None:
+        self._balanced, self._weight, self._hue = balanced, weight, max_hue_ratio
         self._faint: np.ndarray | None = None
         self._norm: np.ndarray | None = None
         self._thresholds: tuple[float, float] = (0.0, 0.0)
@@ -59,7 +62,7 @@ class FaintWeight:
         elsewhere."""
         if self._faint is None:
             self._faint = self._weight.copy()
-            self._norm = np.minimum(self._image.astype(np.float32) / paper_colour(self._image), 1.0)
+            self._norm = np.minimum(self._balanced, 1.0)
             n = self._norm
             sub = n[:: max(1, n.shape[0] // 256), :: max(1, n.shape[1] // 256)]
             self._thresholds = red_thresholds(sub[..., 2] - np.maximum(sub[..., 0], sub[..., 1]),
@@ -74,7 +77,7 @@ class FaintWeight:
 
 def faint_weight(norm: np.ndarray, weight: np.ndarray, max_hue_ratio: float,
                  thresholds: tuple[float, float]) -> np.ndarray:
-    """:func:`seal_weight` with the page's redness thresholds (``thresholds``, as :func:`red_weight` sets them) scaled
+    """:func:`seal_ink` with the page's redness thresholds (``thresholds``, as :func:`red_weight` sets them) scaled
     by FAINT_SHARE: faint pink ink that those thresholds (raised above the paper's colour noise) leave at a weight near
     0 counts. ``norm``: the image white-balanced by its paper colour, clipped to 1. Orange-brown pixels stay out. At
     least ``weight`` everywhere."""

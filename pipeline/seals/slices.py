@@ -125,12 +125,13 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
         k = 0
         while k < len(clusters):
             c = clusters[k]
-            s = _slice_of(m, labels, c[2:], wv, edge, (H, W), depth, px_mm, band, cfg)
+            s = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg)
             nxt = clusters[k + 1] if k + 1 < len(clusters) else None
             if (s is None and nxt is not None and nxt[0] - c[1] <= SLICE_JOIN_FAR_MM * px_mm
                     and nxt[1] - c[0] <= 2 * SLICE_RADIUS_MM[1] * px_mm):
                 # the middle strip's pieces further apart (a star, then a bare stretch, then the ring's arc)
-                s = _slice_of(m, labels, c[2:] + nxt[2:], wv, edge, (H, W), depth, px_mm, band, cfg)
+                s = _slice_of(m, labels, c[2:] + nxt[2:], (c[0], max(c[1], nxt[1])), wv, edge, (H, W), depth,
+                              px_mm, band, cfg)
                 k += s is not None
             if s is not None:
                 out.append(s)
@@ -138,10 +139,14 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
     return out
 
 
-def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], wv: np.ndarray, edge: str,
-              shape: tuple[int, int], depth: int, px_mm: float, band: float, cfg: SealConfig) -> _Slice | None:
-    """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None."""
-    yy, xx = np.nonzero((m > 0) & np.isin(labels, members))
+def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple[int, int], wv: np.ndarray,
+              edge: str, shape: tuple[int, int], depth: int, px_mm: float, band: float,
+              cfg: SealConfig) -> _Slice | None:
+    """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None.
+    ``rows``: the rows along the edge its pieces lie in (first, last + 1), the only ones looked at."""
+    r0, r1 = rows
+    yy, xx = np.nonzero((m[r0:r1] > 0) & np.isin(labels[r0:r1], members))
+    yy += r0
     if len(xx) < 20 or xx.min() > SLICE_GAP_MM * px_mm or yy.max() - yy.min() < cfg.min_slice_len_mm * px_mm:
         return None
     # the outer edge: the first and last ink of every column (the ring's arcs; the cut's ends lie on it too)
