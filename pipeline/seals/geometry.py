@@ -228,7 +228,7 @@ def ring_scores(weight: np.ndarray, cx: np.ndarray, cy: np.ndarray, a: np.ndarra
     return inner.mean(axis=1) / 3 - 0.5 * (outer.mean(axis=1) / 2)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _directions(n: int) -> np.ndarray:
     """``n`` directions round a circle (read-only: shared by every call)."""
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)

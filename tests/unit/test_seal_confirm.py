@@ -5,8 +5,14 @@ from __future__ import annotations
 from pipeline.config import SealConfig
 from pipeline.extract.normalize import uscc_check_char
 from pipeline.seals.classify import TITLE_UNREAD
-from pipeline.seals.confirm import (confirm_by_code, confirm_owner, confirm_owners, finance_on_voucher, printed_names,
-                                    supervision_by_place)
+from pipeline.seals.confirm import (
+    confirm_by_code,
+    confirm_owner,
+    confirm_owners,
+    finance_on_voucher,
+    printed_names,
+    supervision_by_place,
+)
 from pipeline.types import (
     BBox,
     DocType,
