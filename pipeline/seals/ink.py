@@ -8,7 +8,8 @@
 3. straight rules removed from an ink mask (:func:`remove_rules`), not a square seal's border; also before the
    cross-page slice search (:func:`pipeline.seals.slices.edge_slices`);
 4. ink pixels grouped into regions (:func:`ink_regions`: a small dilation joins a ring's broken pieces and its
-   characters; groups inside a bigger one, overlapping ones and close pieces join).
+   characters, and ink crossing a removed rule joins across it, :func:`crossed_rules`; groups inside a bigger one,
+   overlapping ones and close pieces join).
 """
 
 from __future__ import annotations
@@ -105,9 +106,13 @@ def ink_regions(mask: np.ndarray, px_mm: float, cfg: SealConfig) -> list[Region]
     """Groups of ink pixels large enough to be (part of) a seal."""
     m = mask.astype(np.uint8)
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    m = remove_rules(m, int(round(cfg.rule_mm * px_mm)), BOX_MM * px_mm)
+    rules, segs = find_rules(m, int(round(cfg.rule_mm * px_mm)), BOX_MM * px_mm)
+    # the rules are left out of the regions (a seal's fit must not follow them), but where ink crosses a rule it
+    # still joins the pieces on either side (the two arcs of a ring the rule cuts)
+    joined = m & ((1 - rules) | crossed_rules(m, rules, segs))
+    m = m & (1 - rules)
     k = max(3, int(round(1.2 * px_mm)) | 1)
-    grouped = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    grouped = cv2.dilate(joined, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grouped)
     H, W = m.shape
     boxes = [[int(v) for v in stats[i][:4]] + [i] for i in range(1, count)]
@@ -185,18 +190,69 @@ def remove_rules(mask: np.ndarray, length: int, max_box: float | None = None) ->
     scan), which would join a seal to the print around it. A seal's ring is curved, so it stays; so does the border of
     a square seal (a side at most ``max_box`` long with ink turning the same way at both ends, e.g. a 22 mm finance
     seal on a voucher whose declared dpi is too low, so it looks longer than ``length``)."""
+    return mask & (1 - find_rules(mask, length, max_box)[0])
+
+
+def find_rules(mask: np.ndarray, length: int, max_box: float | None = None) -> tuple[np.ndarray, list]:
+    """The rules :func:`remove_rules` removes: their pixels (a uint8 mask like ``mask``) and their segments (x0, y0,
+    x1, y1)."""
+    rules = np.zeros_like(mask)
     if length < 3:
-        return mask
+        return rules, []
     lines = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, int(0.8 * length)), minLineLength=length,
                             maxLineGap=2)
     if lines is None:
-        return mask
-    rules = np.zeros_like(mask)
+        return rules, []
+    segs = []
     for x0, y0, x1, y1 in lines.reshape(-1, 4):
         if max_box is not None and _box_side(mask, (x0, y0, x1, y1), max_box):
             continue
         cv2.line(rules, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
-    return mask & (1 - rules)
+        segs.append((float(x0), float(y0), float(x1), float(y1)))
+    return rules, segs
+
+
+def crossed_rules(mask: np.ndarray, rules: np.ndarray, segs: list) -> np.ndarray:
+    """The pixels of the rules (:func:`find_rules`) where other ink crosses them (:func:`_crossings`), a uint8 mask.
+    A ring crossed by a rule is cut where the rule is removed, and where the rule meets it at a shallow angle (an
+    oval bank seal photographed on a slip's red rule, the rule through its name) the cut is longer than the grouping's
+    dilation bridges."""
+    rest = mask & (1 - rules)
+    crossed = np.zeros_like(mask)
+    for seg in segs:
+        for x, y in zip(*(v.tolist() for v in _crossings(rest, seg))):
+            cv2.circle(crossed, (x, y), 3, 1, -1)  # the removed band, up to two lines found a pixel or two apart
+    return crossed & rules
+
+
+# A rule is crossed where ink lies on both sides of it, CROSS_OFFSETS pixels from its middle line (beyond the three
+# pixels removed, a pixel of the rule's own ink that may be left beside them, or a second line found a pixel or two
+# off the first: rules are 2-3 pixels wide at the work resolution), within CROSS_ALONG pixels of each other along it:
+# a ring crossing at a shallow angle leaves the removed band on one side a few pixels from where it entered it on
+# the other.
+CROSS_OFFSETS = (3, 4, 5)
+CROSS_ALONG = 4
+
+
+def _crossings(rest: np.ndarray, seg: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The points (x, y: arrays of whole pixels) of a rule's middle line where ``rest`` (the mask without the rules)
+    holds ink on both sides of it (see CROSS_OFFSETS)."""
+    x0, y0, x1, y1 = seg
+    L = max(1.0, math.hypot(x1 - x0, y1 - y0))
+    t = np.arange(0.0, L + 1.0) / L
+    px, py = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+    nx, ny = -(y1 - y0) / L, (x1 - x0) / L  # unit normal
+    h, w = rest.shape
+    both = np.ones(len(t), bool)
+    near = np.ones((1, 2 * CROSS_ALONG + 1), np.uint8)
+    for sign in (1.0, -1.0):
+        hit = np.zeros(len(t), bool)
+        for k in CROSS_OFFSETS:
+            xi, yi = np.rint(px + sign * k * nx).astype(int), np.rint(py + sign * k * ny).astype(int)
+            ok = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+            hit |= ok & (rest[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)] > 0)
+        both &= cv2.dilate(hit.astype(np.uint8)[None, :], near)[0] > 0
+    return np.rint(px[both]).astype(int), np.rint(py[both]).astype(int)
 
 
 def _box_side(mask: np.ndarray, seg: tuple[int, int, int, int], max_box: float) -> bool:
