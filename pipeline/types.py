@@ -121,6 +121,13 @@ class BBox(_Frozen):
     def center(self) -> tuple[float, float]:
         return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
 
+    def share_inside(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """The share of this box's area that lies inside the box (x0, y0, x1, y1) (a box under a pixel counts as
+        one pixel)."""
+        ix = max(0.0, min(self.x1, x1) - max(self.x0, x0))
+        iy = max(0.0, min(self.y1, y1) - max(self.y0, y0))
+        return ix * iy / max(1.0, self.width * self.height)
+
     def scaled(self, factor: float) -> "BBox":
         poly = None if self.polygon is None else tuple((x * factor, y * factor) for x, y in self.polygon)
         return BBox(x0=self.x0 * factor, y0=self.y0 * factor, x1=self.x1 * factor, y1=self.y1 * factor, polygon=poly)

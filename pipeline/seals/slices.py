@@ -236,10 +236,8 @@ def slice_candidate(s: _Slice, page: int, up: float, page_shape: tuple[int, int]
 def in_slice(c: Candidate, s: Candidate) -> bool:
     """Whether candidate ``c`` is (mostly) a piece of the cross-page slice ``s``: half of its box inside the
     slice's."""
-    a, b = c.bbox, s.bbox
-    ix = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
-    iy = max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
-    return ix * iy >= 0.5 * max(1.0, (a.x1 - a.x0) * (a.y1 - a.y0))
+    b = s.bbox
+    return c.bbox.share_inside(b.x0, b.y0, b.x1, b.y1) >= 0.5
 
 
 def grey_slice(ink: np.ndarray, f: Fit, band: float, px_mm: float) -> tuple[str, tuple[float, ...]] | None:

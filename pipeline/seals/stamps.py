@@ -22,20 +22,12 @@ STAMP_OVERLAP = 0.5
 Stamp = tuple[tuple[float, float, float, float], str | None]
 
 
-def _inside(seal: Seal, box: tuple[float, float, float, float]) -> float:
-    """Share of the seal's box inside ``box``."""
-    b = seal.bbox
-    ix = max(0.0, min(b.x1, box[2]) - max(b.x0, box[0]))
-    iy = max(0.0, min(b.y1, box[3]) - max(b.y0, box[1]))
-    return ix * iy / max(1.0, (b.x1 - b.x0) * (b.y1 - b.y0))
-
-
 def with_stamps(seals: Iterable[Seal], stamps: Iterable[Stamp]) -> tuple[Seal, ...]:
     """``seals`` (of one page) with the e-seal names of the ``stamps`` drawn on that page (see the module)."""
     stamps = [(box, name) for box, name in stamps if name]
     out = []
     for seal in seals:
-        best = max(((_inside(seal, box), name) for box, name in stamps), default=(0.0, None))
+        best = max(((seal.bbox.share_inside(*box), name) for box, name in stamps), default=(0.0, None))
         if seal.cross_page or best[0] < STAMP_OVERLAP:
             out.append(seal)
             continue
