@@ -753,6 +753,44 @@ def fit_circle(pts: np.ndarray, tol: float, rounds: int = 8, min_keep: float = 0
     return Fit("ellipse", float(cx), float(cy), float(r), float(r), 0.0, 0.0, 0.0), float(use.mean())
 
 
+def ransac_circles(pts: np.ndarray, tol: float, min_r: float, max_r: float, min_keep: float, count: int,
+                   trials: int = 400) -> list[Fit]:
+    """Circles of ``min_r`` to ``max_r`` radius on which at least ``min_keep`` of the points (n, 2) lie (within
+    ``tol``), most points first, up to ``count`` of them with centres apart by ``tol`` or more: circles through
+    ``trials`` triples of the points (drawn with a fixed seed: the same points give the same circles), each refitted
+    by :func:`fit_circle` on the points near it. For points of which many lie off the circle (a ring's arc lost, the
+    text inside it standing in for it), where the least-squares fit of :func:`fit_circle` is pulled off."""
+    p = np.asarray(pts, np.float64).reshape(-1, 2)
+    if len(p) < 6:
+        return []
+    idx = np.random.default_rng(0).integers(0, len(p), size=(trials, 3))
+    a, b, c = p[idx[:, 0]], p[idx[:, 1]], p[idx[:, 2]]
+    d = 2 * (a[:, 0] * (b[:, 1] - c[:, 1]) + b[:, 0] * (c[:, 1] - a[:, 1]) + c[:, 0] * (a[:, 1] - b[:, 1]))
+    ok = np.abs(d) > 1e-6
+    a, b, c, d = a[ok], b[ok], c[ok], d[ok]
+    sa, sb, sc = (a * a).sum(1), (b * b).sum(1), (c * c).sum(1)
+    cx = (sa * (b[:, 1] - c[:, 1]) + sb * (c[:, 1] - a[:, 1]) + sc * (a[:, 1] - b[:, 1])) / d
+    cy = (sa * (c[:, 0] - b[:, 0]) + sb * (a[:, 0] - c[:, 0]) + sc * (b[:, 0] - a[:, 0])) / d
+    r = np.hypot(a[:, 0] - cx, a[:, 1] - cy)
+    good = (r >= min_r) & (r <= max_r)
+    cx, cy, r = cx[good], cy[good], r[good]
+    if not len(r):
+        return []
+    near = np.abs(np.hypot(p[None, :, 0] - cx[:, None], p[None, :, 1] - cy[:, None]) - r[:, None]) <= tol
+    hits = near.sum(axis=1)
+    out: list[Fit] = []
+    for j in np.argsort(-hits, kind="stable"):
+        if hits[j] < min_keep * len(p) or len(out) >= count:
+            break
+        found = fit_circle(p[near[j]], tol, min_keep=0.9)
+        if found is None:
+            continue
+        f = found[0]
+        if min_r <= f.a <= max_r and all(math.hypot(f.cx - g.cx, f.cy - g.cy) >= tol for g in out):
+            out.append(f)
+    return out
+
+
 def arc_scores(weight: np.ndarray, fit: Fit, band: float, n: int = 180) -> tuple[np.ndarray, np.ndarray]:
     """Per direction of an ellipse outline: (points (n, 2) on the outline, :func:`ring_scores`' measure there). For
     scoring only part of a ring (the arcs of a cross-page slice that lie on the page strip holding it)."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from pipeline.config import SealConfig
 from pipeline.seals.candidate import Candidate
-from pipeline.seals.geometry import Fit, arc_scores, fit_circle
+from pipeline.seals.geometry import Fit, arc_scores, fit_circle, ransac_circles
 from pipeline.seals.ink import BOX_MM, remove_rules
 from pipeline.seals.paper import paper_quad, paper_view
 from pipeline.types import BBox, SealShape
@@ -55,6 +55,18 @@ SLICE_ARC_SCORE = 0.45
 SLICE_FIT_KEEP = 0.75
 SLICE_ARC_INKED = 0.7
 SLICE_ARC_MM = 12.0
+# When the least-squares fit of the outer edge fails (a stretch of a fax's ring dithered away, the text inside it
+# standing in for it), circles on which SLICE_RANSAC_KEEP of the outer edge lies are tried, the SLICE_RANSAC_TRIES
+# best (geometry.ransac_circles). Such a circle must hold an arc on the strip inked without a break for
+# SLICE_RANSAC_RUN_MM, and SLICE_RANSAC_INKED of its arcs (faint fax arcs: 0.61-0.95 on the generated development
+# faxes) with at most SLICE_RANSAC_BEYOND of it inked past the cut. Circles traced through a bank slip's bold title
+# at the top edge held 5 mm runs (slices 13-17 mm); one through an invoice's text and a rule by its left edge, a run of
+# 13 mm, but 0.26 of it inked past the cut (slices 0.00).
+SLICE_RANSAC_KEEP = 0.6
+SLICE_RANSAC_TRIES = 3
+SLICE_RANSAC_INKED = 0.6
+SLICE_RANSAC_RUN_MM = 10.0
+SLICE_RANSAC_BEYOND = 0.1
 
 
 EDGES = ("right", "left", "top", "bottom")
@@ -133,6 +145,8 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
                 s = _slice_of(m, labels, c[2:] + nxt[2:], (c[0], max(c[1], nxt[1])), wv, edge, (H, W), depth,
                               px_mm, band, cfg)
                 k += s is not None
+            if s is None:  # no circle fits its outer edge: one a stretch of whose ring is lost, tried last
+                s = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg, lost=True)
             if s is not None:
                 out.append(s)
             k += 1
@@ -141,9 +155,10 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
 
 def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple[int, int], wv: np.ndarray,
               edge: str, shape: tuple[int, int], depth: int, px_mm: float, band: float,
-              cfg: SealConfig) -> _Slice | None:
+              cfg: SealConfig, lost: bool = False) -> _Slice | None:
     """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None.
-    ``rows``: the rows along the edge its pieces lie in (first, last + 1), the only ones looked at."""
+    ``rows``: the rows along the edge its pieces lie in (first, last + 1), the only ones looked at. ``lost``: when
+    no circle fits the cluster's outer edge by least squares, try the circles most of it lies on (SLICE_RANSAC_*)."""
     r0, r1 = rows
     yy, xx = np.nonzero((m[r0:r1] > 0) & np.isin(labels[r0:r1], members))
     yy += r0
@@ -155,10 +170,28 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple
     first = np.r_[True, xs[1:] != xs[:-1]]
     last = np.r_[xs[1:] != xs[:-1], True]
     pts = np.concatenate([np.stack([xs[first], ys[first]], 1), np.stack([xs[last], ys[last]], 1)]).astype(np.float64)
-    found = fit_circle(pts, max(2.0, 0.8 * px_mm), min_keep=SLICE_FIT_KEEP)
-    if found is None:
+    tol = max(2.0, 0.8 * px_mm)
+    found = fit_circle(pts, tol, min_keep=SLICE_FIT_KEEP)
+    if found is not None:
+        return None if lost else _on_circle(found[0], xx, yy, wv, edge, shape, px_mm, band, cfg)
+    if not lost:
         return None
-    circle, _ = found
+    # a faint stretch of the ring lost (a fax's dithered arc): the outer edge there is the text or star inside it,
+    # and the least-squares fit, pulled by it, does not settle. Circles through three of the points that most of
+    # them lie on (SLICE_RANSAC_KEEP) are tried in turn, best first.
+    for circle in ransac_circles(pts, tol, SLICE_RADIUS_MM[0] * px_mm, SLICE_RADIUS_MM[1] * px_mm,
+                                 SLICE_RANSAC_KEEP, SLICE_RANSAC_TRIES):
+        s = _on_circle(circle, xx, yy, wv, edge, shape, px_mm, band, cfg, strict=False)
+        if s is not None:
+            return s
+    return None
+
+
+def _on_circle(circle: Fit, xx: np.ndarray, yy: np.ndarray, wv: np.ndarray, edge: str, shape: tuple[int, int],
+               px_mm: float, band: float, cfg: SealConfig, strict: bool = True) -> _Slice | None:
+    """The slice on ``circle`` (edge-view pixels) of a cluster's ink ``xx, yy``, or None when the circle's arcs on
+    the strip are not inked, the circle past the cut is, or the ink on it is no strip along the edge. ``strict``:
+    False for a circle of :func:`ransac_circles` (see SLICE_RANSAC_INKED)."""
     r = circle.a
     if not (SLICE_RADIUS_MM[0] * px_mm <= r <= SLICE_RADIUS_MM[1] * px_mm):
         return None
@@ -177,15 +210,27 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple
     if on.sum() * 2 * math.pi * r / len(on) < SLICE_ARC_MM * px_mm:
         return None
     arc = score[on]
-    if arc.mean() < SLICE_ARC_SCORE or (arc >= 0.3).mean() < SLICE_ARC_INKED:
+    if arc.mean() < SLICE_ARC_SCORE or (arc >= 0.3).mean() < (SLICE_ARC_INKED if strict else SLICE_RANSAC_INKED):
         return None
     beyond = (pts_c[:, 0] > x1 + 2 * band) & (pts_c[:, 0] < wv.shape[1])  # past the cut: paper, on a slice
-    if beyond.any() and float((score[beyond] >= 0.3).mean()) > SLICE_BEYOND_INK:
+    beyond_ink = float((score[beyond] >= 0.3).mean()) if beyond.any() else 0.0
+    if beyond_ink > (SLICE_BEYOND_INK if strict else SLICE_RANSAC_BEYOND):
+        return None
+    if not strict and _longest_run(on & (score >= 0.3)) * 2 * math.pi * r / len(on) < SLICE_RANSAC_RUN_MM * px_mm:
         return None
     bx, by = _from_view(np.array([x0, x1], np.float64), np.array([y0, y1], np.float64), edge, shape)
     cx, cy = _from_view(np.array([circle.cx]), np.array([circle.cy]), edge, shape)
     return _Slice(edge, (int(bx.min()), int(by.min()), int(bx.max()) + 1, int(by.max()) + 1),
                   Fit("ellipse", float(cx[0]), float(cy[0]), r, r, 0.0, float(arc.mean()), 0.0), float(arc.mean()))
+
+
+def _longest_run(flags: np.ndarray) -> int:
+    """The longest run of True in a circular sequence."""
+    if flags.all():
+        return len(flags)
+    f = np.roll(flags, -int(np.argmin(flags)))  # starts with a False: no run wraps round
+    edges = np.flatnonzero(np.diff(np.r_[f, False].astype(np.int8)))  # (start - 1, end - 1) pairs
+    return int((edges[1::2] - edges[0::2]).max()) if len(edges) else 0
 
 
 # On a phone photo the sheet's edges inside the frame are searched too, on the sheet turned upright

@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.seals import SealDetector
-from pipeline.seals.geometry import best_circle, fit_circle, ring_scores
+from pipeline.seals import SealDetector, slices
+from pipeline.seals.geometry import best_circle, fit_circle, ransac_circles, ring_scores
+from pipeline.seals.slices import _longest_run
 
 DPI = 200
 PX_MM = DPI / 25.4
@@ -29,16 +30,22 @@ def _iou(a, b) -> float:
     return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
-def _slice(img: np.ndarray, keep: tuple[float, float], cy_mm: float, seed: int = 3):
-    """Stamp strip ``keep`` of a 42 mm official seal flush with the right edge, as the generator lays out a
-    cross-page seal (scripts/synth/model.py); returns the box of its visible ink."""
-    from scripts.synth.seals import SealSpec, render_seal, stamp
+def _seal_image(seed: int = 3) -> np.ndarray:
+    """The 42 mm official seal of :func:`_slice` (RGBA, with a margin round the ring)."""
+    from scripts.synth.seals import SealSpec, render_seal
 
     spec = SealSpec("official", "北京市远泰机器人股份有限公司", "round", rotation_deg=12.0, ink_strength=0.9,
                     partial=0.0)
-    rgba = render_seal(spec, DPI, np.random.default_rng(seed))
+    return render_seal(spec, DPI, np.random.default_rng(seed))
+
+
+def _slice(img: np.ndarray, keep: tuple[float, float], cy_mm: float, seed: int = 3):
+    """Stamp strip ``keep`` of a 42 mm official seal flush with the right edge, as the generator lays out a
+    cross-page seal (scripts/synth/model.py); returns the box of its visible ink."""
+    from scripts.synth.seals import stamp
+
+    rgba = _seal_image(seed).copy()
     w = rgba.shape[1]
-    rgba = rgba.copy()
     rgba[:, : int(keep[0] * w), 3] = 0
     rgba[:, int(keep[1] * w):, 3] = 0
     cx = img.shape[1] - keep[1] * w + w / 2
@@ -209,3 +216,76 @@ def test_slice_at_the_edge_of_a_photographed_sheet(keep):
     assert c.edge == "right" and c.page == 1
     assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), _warp_box(box, m)) >= 0.6, (c.bbox, _warp_box(box, m))
     assert not [c for c in cands if not c.cross_page]  # no piece of it reported as a seal
+
+
+def test_ransac_circles_finds_an_arc_among_many_points_off_it():
+    """The outer edge of a faxed slice whose inner arc was dithered away: a third of the points are the text and
+    star inside the ring; the least-squares fit, pulled by them, keeps fewer than three quarters."""
+    rng = np.random.default_rng(1)
+    t = rng.uniform(-1.2, 1.2, 80)
+    arc = np.stack([50 + 78 * np.cos(t), 400 + 78 * np.sin(t)], axis=1) + rng.normal(0, 0.5, (80, 2))
+    inside = np.stack([rng.uniform(60, 110, 45), rng.uniform(340, 460, 45)], axis=1)
+    pts = np.concatenate([arc, inside])
+    assert fit_circle(pts, tol=3.0, min_keep=0.75) is None
+    found = ransac_circles(pts, 3.0, 47, 98, min_keep=0.6, count=3)
+    assert found, found
+    c = found[0]
+    assert abs(c.cx - 50) < 3 and abs(c.cy - 400) < 3 and abs(c.a - 78) < 3
+    assert ransac_circles(inside, 3.0, 47, 98, min_keep=0.6, count=3) == []
+    assert ransac_circles(pts, 3.0, 47, 98, min_keep=0.6, count=3) == found  # the same points, the same circles
+
+
+def test_longest_run_wraps_round():
+    assert _longest_run(np.array([1, 0, 0, 1, 1], bool)) == 3
+    assert _longest_run(np.array([0, 1, 1, 0, 1], bool)) == 2
+    assert _longest_run(np.zeros(4, bool)) == 0 and _longest_run(np.ones(4, bool)) == 4
+
+
+def _dither_ring(img: np.ndarray, centre: tuple[float, float], r: float, t0: float, t1: float, seed: int = 2) -> None:
+    """Leave one dot in eight of the dark pixels of the ring between angles t0 and t1 (degrees): the faint stretch
+    of a faxed seal, dithered to scattered dots."""
+    rng = np.random.default_rng(seed)
+    sector = np.zeros(img.shape[:2], np.uint8)
+    cv2.ellipse(sector, (int(centre[0]), int(centre[1])), (int(r + 25), int(r + 25)), 0, t0, t1, 1, -1)
+    ring = np.zeros_like(sector)
+    cv2.circle(ring, (int(centre[0]), int(centre[1])), int(r), 1, int(0.25 * r))
+    lost = (sector > 0) & (ring > 0) & (img[..., 0] < 128) & (rng.random(sector.shape) > 0.125)
+    img[lost] = 255
+
+
+def test_faxed_middle_strip_whose_top_arc_is_dithered_away():
+    """The middle strip of a cross-page seal on a fax (bilevel) page, the stretch of its top arc on the strip
+    dithered to dots: the outer edge there is the characters inside the ring, and the least-squares circle did not
+    settle ("no circle fit": 5 of 8 slices missed on the development faxes). Not found yet: the middle strip with
+    its bottom arc lost instead (the star then stands for it), the first cap with its arc farthest from the edge lost
+    over 100 degrees (over 80 degrees it was found before and is now)."""
+    keep = (1 / 3, 2 / 3)
+    img = page()
+    box = _slice(img, keep, 150)
+    img = np.where(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) < 200, 0, 255).astype(np.uint8)
+    img = np.ascontiguousarray(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+    w = _seal_image().shape[1]
+    _dither_ring(img, (img.shape[1] - keep[1] * w + w / 2, 150 * PX_MM), 21 * PX_MM, 230, 310)  # _slice's centre
+    cands = SealDetector()(img, 1, DPI)
+    assert len(cands) == 1, [(c.shape, c.bbox, c.cross_page) for c in cands]
+    c = cands[0]
+    assert c.cross_page and not c.colour and c.edge == "right"
+    assert _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), box) >= 0.8, (c.bbox, box)
+
+
+@pytest.mark.parametrize("count, name", [(1, "deal_0000/bank_slip_1.png"), (2, "deal_0001/invoice.png")])
+def test_no_slice_in_a_faxed_slips_title_or_an_invoices_text(tmp_path, monkeypatch, count, name):
+    """Circles most of whose outer edge lies on ink are found in print too: a generated fax bank slip's bold title
+    at the top edge (its arcs on the strip inked in 5 mm runs, a slice's 13-17 mm; 0.10-0.12 inked past the cut)
+    and a fax invoice's text and rule by its left edge (a 13 mm run, but 0.26 inked past the cut; slices 0.00).
+    Without the two tests (SLICE_RANSAC_RUN_MM, SLICE_RANSAC_BEYOND) both were reported as slices. The pages at
+    200 dpi, as the pipeline reads a PNG without a resolution."""
+    from scripts.generate import main
+
+    assert main(["--seed", "23", "--count", str(count), "--variant", "fax", "--types", "bank_slip,invoice",
+                 "--out", str(tmp_path)]) == 0
+    img = cv2.imread(str(tmp_path / name))
+    assert not [c.bbox for c in SealDetector()(img, 0, 200) if c.cross_page]
+    monkeypatch.setattr(slices, "SLICE_RANSAC_RUN_MM", 0.0)
+    monkeypatch.setattr(slices, "SLICE_RANSAC_BEYOND", 1.0)
+    assert [c.bbox for c in SealDetector()(img, 0, 200) if c.cross_page]
