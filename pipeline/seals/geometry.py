@@ -699,6 +699,65 @@ def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...]
     return Fit(fit.kind, fit.cx, fit.cy, fit.a, fit.b, fit.angle, score, 0.0), score
 
 
+# oval_within's grid round a circle of radius r: centres within WITHIN_SHIFT x r of the circle's (5 x 5), long half
+# axes WITHIN_LONG x r, axis ratios WITHIN_RATIOS, angles WITHIN_ANGLES; scored on the ink blurred by WITHIN_BLUR x
+# the ring's width (so that a grid step off the ring still scores on it), the WITHIN_KEEP best (centres apart by
+# 0.15 r) refined on the blurred ink, then on the ink.
+WITHIN_SHIFT = 0.5
+WITHIN_LONG = (0.7, 0.8, 0.9, 1.0)
+WITHIN_RATIOS = (1.2, 1.33, 1.5)
+WITHIN_ANGLES = (-20.0, -10.0, 0.0, 10.0, 20.0)
+WITHIN_BLUR = 1.0
+WITHIN_KEEP = 2
+
+
+def within_grid(ring: Fit) -> tuple[np.ndarray, ...]:
+    """:func:`oval_within`'s ovals round a circle: (cx, cy, a, b, angle) arrays."""
+    r = ring.a
+    off = np.linspace(-WITHIN_SHIFT, WITHIN_SHIFT, 5) * r
+    dx, dy = (v.ravel() for v in np.meshgrid(off, off, indexing="ij"))
+    long = np.asarray(WITHIN_LONG, np.float64) * r
+    a = np.repeat(long, len(WITHIN_RATIOS))
+    b = (long[:, None] / np.asarray(WITHIN_RATIOS, np.float64)[None, :]).ravel()
+    per_angle = len(dx) * len(a)
+    k = len(WITHIN_ANGLES)
+    cx = np.tile(ring.cx + np.repeat(dx, len(a)), k)
+    cy = np.tile(ring.cy + np.repeat(dy, len(a)), k)
+    return (cx, cy, np.tile(np.tile(a, len(dx)), k), np.tile(np.tile(b, len(dx)), k),
+            np.repeat(np.asarray(WITHIN_ANGLES, np.float64), per_angle))
+
+
+def blurred_ink(ink: np.ndarray, band: float) -> np.ndarray:
+    """``ink`` blurred by WITHIN_BLUR x ``band`` (:func:`oval_within`'s map for its grid)."""
+    return cv2.GaussianBlur(ink, (0, 0), WITHIN_BLUR * band)
+
+
+def oval_within(ink: np.ndarray, blurred: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
+    """The oval seal within a circle found by :func:`find_rings` (an invoice or supervision seal crossed by heavy
+    print on a page without colour: a circle about as large as the oval's long axis, centred off it, is the best the
+    ring search finds, 0.22-0.31, and the ovals of :func:`oval_near`, which start round the circle's own centre and
+    size, do not reach it). The grid of WITHIN_* ovals scored on ``blurred`` (:func:`blurred_ink`), the best
+    refined on it and then on ``ink`` (:func:`refine_ellipse`). Returns (fit, :func:`ring_scores` score on ``ink``);
+    ``support`` is the score."""
+    cx, cy, a, b, ang = within_grid(ring)
+    sc = ring_scores(blurred, cx, cy, a, b, ang, band, n=24)
+    best = (-1.0, ring)
+    tried: list[Fit] = []
+    for j in np.argsort(-sc, kind="stable"):
+        if len(tried) >= WITHIN_KEEP:
+            break
+        f = Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang[j]), 0.0, 0.0)
+        if any(math.hypot(f.cx - g.cx, f.cy - g.cy) < 0.15 * ring.a for g in tried):
+            continue
+        tried.append(f)
+        f, _ = refine_ellipse(blurred, f, band, rounds=3)
+        f, score = refine_ellipse(ink, f, band, rounds=3)
+        if score > best[0]:
+            best = (score, f)
+    f = best[1]
+    return Fit("ellipse", f.cx, f.cy, f.a, f.b, f.angle, best[0], 0.0), best[0]
+
+
 # slanted_ring starts from ellipses whose axes are SLANT_START of the circle's radius, at 0, 45, 90 and 135 degrees:
 # from a circle itself, refine_ellipse cannot turn (the angle of a circle changes nothing), and from one start it
 # turns at most ~30 degrees. A round seal and a name seal joined on a photographed contract: the circle 0.48, the
