@@ -8,7 +8,7 @@ colourless page) looks at every pixel darker than the local paper and finds
 2. oval seals near a ring (one of their ends or their middle matched a circle) that sit better than it
    (:func:`pipeline.seals.geometry.oval_near`); a ring or oval scoring low is kept when a long stretch of it is
    inked without a break (a partial impression), and dropped when its middle is mostly dark (:func:`centre_ink`);
-   an oval crossed by heavy print within a ring that is no seal itself (:func:`within_ovals`);
+   on a fax, an oval crossed by heavy print within a ring that is no seal itself (:func:`within_ovals`);
 3. square seals by their border (:func:`grey_squares`: box sums, :func:`square_starts`, refined at any angle);
 4. cross-page slices along the page edges (:func:`pipeline.seals.slices.edge_slices` on the dark pixels) or from a
    ring cut short (:func:`pipeline.seals.slices.grey_slice`).
@@ -26,7 +26,7 @@ import numpy as np
 
 from pipeline.config import SealConfig
 from pipeline.seals.candidate import Candidate, inside_fit, shape_of
-from pipeline.seals.geometry import (Fit, _rect_points, best_circle, blurred_ink, border_scores, find_rings,
+from pipeline.seals.geometry import (Fit, _rect_points, best_circle, border_scores, find_rings,
                                      longest_arc, oval_near, oval_within, refine_square)
 from pipeline.seals.slices import grey_slice, slice_candidate, in_slice, edge_slices
 from pipeline.types import BBox, SealShape
@@ -44,6 +44,15 @@ GREY_RING_SCORE = 0.4
 # it scores GREY_OVAL_GAIN better than the ring and than GREY_RING_SCORE. (0.25: the end of a faint 40x30 mm invoice
 # oval on a fax, whose own curvature is under the 12 mm the search starts at, matched a circle at 0.299.)
 GREY_OVAL_FROM = 0.25
+GREY_OVAL_GAIN = 0.05
+# A ring or oval below those scores is still a seal when GREY_ARC_RUN of its outline is inked without a break
+# (geometry.longest_arc) and it scores GREY_ARC_SCORE: a partial impression on a fax, one side lost to the
+# threshold (the generated fax invoice ovals: scores 0.38-0.39, unbroken arcs 0.57-0.58 of the outline). Circles and
+# ovals through print cross ink in short pieces: on the 58 grey and fax pages of the generated sets (dev and held out)
+# and the 76 of the scenario fixtures, no candidate away from a seal has an unbroken arc over 0.34 of its outline
+# (scores up to 0.50).
+GREY_ARC_RUN = 0.45
+GREY_ARC_SCORE = 0.33
 # An oval seal crossed by heavy print (the supervision seal under a fax invoice's bold black title) is matched by
 # the ring search only with a circle about as large as it, centred off it (0.22-0.31): rings from GREY_WITHIN_FROM
 # that are no seal themselves are searched for an oval within them (geometry.oval_within), kept at a score of
@@ -56,15 +65,14 @@ GREY_WITHIN_FROM = 0.2
 GREY_WITHIN_SCORE = 0.65
 GREY_WITHIN_ARC = 0.8
 GREY_WITHIN_MIN_MM = 6.0
-GREY_OVAL_GAIN = 0.05
-# A ring or oval below those scores is still a seal when GREY_ARC_RUN of its outline is inked without a break
-# (geometry.longest_arc) and it scores GREY_ARC_SCORE: a partial impression on a fax, one side lost to the
-# threshold (the generated fax invoice ovals: scores 0.38-0.39, unbroken arcs 0.57-0.58 of the outline). Circles and
-# ovals through print cross ink in short pieces: on the 58 grey and fax pages of the generated sets (dev and held out)
-# and the 76 of the scenario fixtures, no candidate away from a seal has an unbroken arc over 0.34 of its outline
-# (scores up to 0.50).
-GREY_ARC_RUN = 0.45
-GREY_ARC_SCORE = 0.33
+# Only on bilevel pages (a fax: print crosses a seal as solid black, its faint stretches dithered; no oval was missed
+# so on the greyscale pages), and within the GREY_WITHIN_RINGS strongest such rings (a grey or fax page holds up to
+# 24; the supervision ovals lay within the strongest or the second): each search costs ~7 ms.
+GREY_WITHIN_RINGS = 2
+# A page is bilevel when its mid-grey pixels (48-208) are under BILEVEL_MID of its dark ones (< 160), counted on
+# every fourth pixel of every fourth row of the page as given: the generated fax pages 0.00 (one fax acceptance
+# 0.44), greyscale pages 0.38-1.11 (the anti-aliased edges of the strokes).
+BILEVEL_MID = 0.2
 # The middle of a seal (within 0.55 of its radius: the title and star) is mostly paper: at most 0.46 of it dark on
 # the generated grey and fax seals (0.39 for rings and ovals); a ring traced in a QR code's modules 0.58.
 GREY_MAX_CENTRE_INK = 0.5
@@ -79,7 +87,7 @@ GREY_MORE_RINGS = (40, 0.6)
 
 
 def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: float,
-               cfg: SealConfig) -> list[Candidate]:
+               cfg: SealConfig, fax: bool = False) -> list[Candidate]:
     """Seals on a page without colour (a greyscale scan, a binarised fax): seal ink and print are both dark, so a
     round seal is found by its ring alone (:func:`find_rings` on every pixel darker than the paper, and
     :func:`large_rings`); an oval near a ring (one of its ends or its middle matched a circle) replaces it when it
@@ -130,7 +138,8 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
                                  colour=False, cross_page=True, edge=edge))
             continue
         out.append(_grey_candidate(f.scaled(up), (H * up, W * up), conf, page, cfg))
-    out += within_ovals(ink, weak, out, px_mm, band, page, up, cfg)
+    if fax:
+        out += within_ovals(ink, weak, out, px_mm, band, page, up, cfg)
     if GREY_EDGE_SLICES:
         slices = []
         for sl in edge_slices(ink, px_mm, band, cfg, GREY_SLICE_BAND_MM):
@@ -140,18 +149,29 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     return out
 
 
+def is_bilevel(image: np.ndarray) -> bool:
+    """Whether a page (as given, before any scaling) is black and white: a fax (see BILEVEL_MID)."""
+    sub = image[::4, ::4]
+    g = sub if sub.ndim == 2 else sub[..., 1]
+    dark = int(np.count_nonzero(g < 160))
+    return dark > 0 and int(np.count_nonzero((g > 48) & (g < 208))) < BILEVEL_MID * dark
+
+
 def within_ovals(ink: np.ndarray, weak: list[Fit], found: list[Candidate], px_mm: float, band: float, page: int,
                  up: float, cfg: SealConfig) -> list[Candidate]:
-    """Oval seals crossed by heavy print within rings that are no seal themselves (``weak``, strongest first), none
-    centred inside a seal already ``found`` (page pixels) or another oval found here (see GREY_WITHIN_FROM)."""
+    """Oval seals crossed by heavy print within the GREY_WITHIN_RINGS strongest rings that are no seal themselves
+    (``weak``) and not centred inside a seal already ``found`` (page pixels) or another oval found here (see
+    GREY_WITHIN_FROM)."""
     H, W = ink.shape
     out: list[Candidate] = []
-    blurred = None
+    searched = 0
     for ring in sorted(weak, key=lambda f: -f.support):
+        if searched >= GREY_WITHIN_RINGS:
+            break
         if any(inside_fit(c.fit, ring.cx * up, ring.cy * up) for c in found + out):
             continue
-        blurred = blurred_ink(ink, band) if blurred is None else blurred
-        f, score = oval_within(ink, blurred, ring, band)
+        searched += 1
+        f, score = oval_within(ink, ring, band)
         if (score < GREY_WITHIN_SCORE or min(f.a, f.b) < GREY_WITHIN_MIN_MM * px_mm
                 or max(f.a, f.b) > 0.5 * cfg.max_size_mm * px_mm or centre_ink(ink, f) > GREY_MAX_CENTRE_INK
                 or longest_arc(ink, f, band) < GREY_WITHIN_ARC):

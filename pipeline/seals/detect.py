@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.config import SealConfig
 from pipeline.seals.candidate import Candidate, inside_fit, shape_of
-from pipeline.seals.colourless import grey_rings
+from pipeline.seals.colourless import grey_rings, is_bilevel
 from pipeline.seals.geometry import (Fit, find_rings, find_square, fit_shape, match_ring, outside_all, rect_score,
                                      refine_circle, refine_ellipse, ring_scores, ring_support, slanted_ring,
                                      split_circles)
@@ -89,7 +89,7 @@ class SealDetector:
         if is_colourless(small):
             if not cfg.grey_enabled:
                 return []
-            out = grey_rings(small, page_index, 1.0 / scale, px_mm, band, cfg)
+            out = grey_rings(small, page_index, 1.0 / scale, px_mm, band, cfg, fax=is_bilevel(image))
         else:
             out = []
             weight, balanced = seal_ink(small, cfg.max_hue_ratio)

@@ -704,11 +704,11 @@ def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...]
 # the ring's width (so that a grid step off the ring still scores on it), the WITHIN_KEEP best (centres apart by
 # 0.15 r) refined on the blurred ink, then on the ink.
 WITHIN_SHIFT = 0.5
-WITHIN_LONG = (0.7, 0.8, 0.9, 1.0)
+WITHIN_LONG = (0.7, 0.85, 1.0)
 WITHIN_RATIOS = (1.2, 1.33, 1.5)
-WITHIN_ANGLES = (-20.0, -10.0, 0.0, 10.0, 20.0)
+WITHIN_ANGLES = (-10.0, 0.0, 10.0)
 WITHIN_BLUR = 1.0
-WITHIN_KEEP = 2
+WITHIN_KEEP = 1
 
 
 def within_grid(ring: Fit) -> tuple[np.ndarray, ...]:
@@ -727,19 +727,22 @@ def within_grid(ring: Fit) -> tuple[np.ndarray, ...]:
             np.repeat(np.asarray(WITHIN_ANGLES, np.float64), per_angle))
 
 
-def blurred_ink(ink: np.ndarray, band: float) -> np.ndarray:
-    """``ink`` blurred by WITHIN_BLUR x ``band`` (:func:`oval_within`'s map for its grid)."""
-    return cv2.GaussianBlur(ink, (0, 0), WITHIN_BLUR * band)
-
-
-def oval_within(ink: np.ndarray, blurred: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
+def oval_within(ink: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
     """The oval seal within a circle found by :func:`find_rings` (an invoice or supervision seal crossed by heavy
     print on a page without colour: a circle about as large as the oval's long axis, centred off it, is the best the
     ring search finds, 0.22-0.31, and the ovals of :func:`oval_near`, which start round the circle's own centre and
-    size, do not reach it). The grid of WITHIN_* ovals scored on ``blurred`` (:func:`blurred_ink`), the best
-    refined on it and then on ``ink`` (:func:`refine_ellipse`). Returns (fit, :func:`ring_scores` score on ``ink``);
-    ``support`` is the score."""
-    cx, cy, a, b, ang = within_grid(ring)
+    size, do not reach it). The grid of WITHIN_* ovals scored on the ink round the circle blurred by WITHIN_BLUR x
+    ``band``, the best refined on it and then on ``ink`` (:func:`refine_ellipse`). Returns (fit, :func:`ring_scores`
+    score on ``ink``); ``support`` is the score."""
+    r = ring.a
+    margin = (WITHIN_SHIFT + max(WITHIN_LONG)) * r + 4 * WITHIN_BLUR * band  # every oval of the grid, and the blur's
+    h, w = ink.shape
+    x0, y0 = max(0, int(ring.cx - margin)), max(0, int(ring.cy - margin))
+    x1, y1 = min(w, int(ring.cx + margin) + 1), min(h, int(ring.cy + margin) + 1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return ring, -1.0
+    blurred = cv2.GaussianBlur(ink[y0:y1, x0:x1], (0, 0), WITHIN_BLUR * band)
+    cx, cy, a, b, ang = within_grid(Fit(ring.kind, ring.cx - x0, ring.cy - y0, r, r, 0.0, 0.0, 0.0))
     sc = ring_scores(blurred, cx, cy, a, b, ang, band, n=24)
     best = (-1.0, ring)
     tried: list[Fit] = []
@@ -747,11 +750,12 @@ def oval_within(ink: np.ndarray, blurred: np.ndarray, ring: Fit, band: float) ->
         if len(tried) >= WITHIN_KEEP:
             break
         f = Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang[j]), 0.0, 0.0)
-        if any(math.hypot(f.cx - g.cx, f.cy - g.cy) < 0.15 * ring.a for g in tried):
+        if any(math.hypot(f.cx - g.cx, f.cy - g.cy) < 0.15 * r for g in tried):
             continue
         tried.append(f)
         f, _ = refine_ellipse(blurred, f, band, rounds=3)
-        f, score = refine_ellipse(ink, f, band, rounds=3)
+        f, score = refine_ellipse(ink, Fit("ellipse", f.cx + x0, f.cy + y0, f.a, f.b, f.angle, 0.0, 0.0), band,
+                                  rounds=3)
         if score > best[0]:
             best = (score, f)
     f = best[1]
@@ -816,8 +820,9 @@ def ransac_circles(pts: np.ndarray, tol: float, min_r: float, max_r: float, min_
                    trials: int = 400) -> list[Fit]:
     """Circles of ``min_r`` to ``max_r`` radius on which at least ``min_keep`` of the points (n, 2) lie (within
     ``tol``), most points first, up to ``count`` of them with centres apart by ``tol`` or more: circles through
-    ``trials`` triples of the points (drawn with a fixed seed: the same points give the same circles), each refitted
-    by :func:`fit_circle` on the points near it. For points of which many lie off the circle (a ring's arc lost, the
+    ``trials`` triples of the points (drawn with a fixed seed: the same points give the same circles), the most
+    supported of them (no two within ``tol`` of each other, at most 3 x ``count``) refitted by :func:`fit_circle` on
+    the points near them. For points of which many lie off the circle (a ring's arc lost, the
     text inside it standing in for it), where the least-squares fit of :func:`fit_circle` is pulled off."""
     p = np.asarray(pts, np.float64).reshape(-1, 2)
     if len(p) < 6:
@@ -838,9 +843,13 @@ def ransac_circles(pts: np.ndarray, tol: float, min_r: float, max_r: float, min_
     near = np.abs(np.hypot(p[None, :, 0] - cx[:, None], p[None, :, 1] - cy[:, None]) - r[:, None]) <= tol
     hits = near.sum(axis=1)
     out: list[Fit] = []
+    tried: list[int] = []
     for j in np.argsort(-hits, kind="stable"):
-        if hits[j] < min_keep * len(p) or len(out) >= count:
+        if hits[j] < min_keep * len(p) or len(out) >= count or len(tried) >= 3 * count:
             break
+        if any(abs(cx[j] - cx[i]) < tol and abs(cy[j] - cy[i]) < tol and abs(r[j] - r[i]) < tol for i in tried):
+            continue  # the same circle through other points: its refit is one already made
+        tried.append(j)
         found = fit_circle(p[near[j]], tol, min_keep=0.9)
         if found is None:
             continue

@@ -137,16 +137,17 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
         k = 0
         while k < len(clusters):
             c = clusters[k]
-            s = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg)
+            s, fitted = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg)
             nxt = clusters[k + 1] if k + 1 < len(clusters) else None
             if (s is None and nxt is not None and nxt[0] - c[1] <= SLICE_JOIN_FAR_MM * px_mm
                     and nxt[1] - c[0] <= 2 * SLICE_RADIUS_MM[1] * px_mm):
                 # the middle strip's pieces further apart (a star, then a bare stretch, then the ring's arc)
-                s = _slice_of(m, labels, c[2:] + nxt[2:], (c[0], max(c[1], nxt[1])), wv, edge, (H, W), depth,
-                              px_mm, band, cfg)
+                s, _ = _slice_of(m, labels, c[2:] + nxt[2:], (c[0], max(c[1], nxt[1])), wv, edge, (H, W), depth,
+                                 px_mm, band, cfg)
                 k += s is not None
-            if s is None:  # no circle fits its outer edge: one a stretch of whose ring is lost, tried last
-                s = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg, lost=True)
+            if s is None and not fitted:  # no circle fits its outer edge: one a stretch of whose ring is lost
+                s, _ = _slice_of(m, labels, c[2:], (c[0], c[1]), wv, edge, (H, W), depth, px_mm, band, cfg,
+                                 lost=True)
             if s is not None:
                 out.append(s)
             k += 1
@@ -155,15 +156,16 @@ def edge_slices(weight: np.ndarray, px_mm: float, band: float, cfg: SealConfig,
 
 def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple[int, int], wv: np.ndarray,
               edge: str, shape: tuple[int, int], depth: int, px_mm: float, band: float,
-              cfg: SealConfig, lost: bool = False) -> _Slice | None:
-    """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None.
-    ``rows``: the rows along the edge its pieces lie in (first, last + 1), the only ones looked at. ``lost``: when
-    no circle fits the cluster's outer edge by least squares, try the circles most of it lies on (SLICE_RANSAC_*)."""
+              cfg: SealConfig, lost: bool = False) -> tuple[_Slice | None, bool]:
+    """One cluster of ink pieces along an edge (in :func:`_edge_view` coordinates) as a cross-page slice, or None,
+    and whether a circle fits its outer edge by least squares. ``rows``: the rows along the edge its pieces lie in
+    (first, last + 1), the only ones looked at. ``lost``: for a cluster no circle fits so, the circles most of its
+    outer edge lies on are tried instead (SLICE_RANSAC_*)."""
     r0, r1 = rows
     yy, xx = np.nonzero((m[r0:r1] > 0) & np.isin(labels[r0:r1], members))
     yy += r0
     if len(xx) < 20 or xx.min() > SLICE_GAP_MM * px_mm or yy.max() - yy.min() < cfg.min_slice_len_mm * px_mm:
-        return None
+        return None, True  # no strip along the edge: nothing to fit
     # the outer edge: the first and last ink of every column (the ring's arcs; the cut's ends lie on it too)
     order = np.lexsort((yy, xx))
     xs, ys = xx[order], yy[order]
@@ -171,11 +173,11 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple
     last = np.r_[xs[1:] != xs[:-1], True]
     pts = np.concatenate([np.stack([xs[first], ys[first]], 1), np.stack([xs[last], ys[last]], 1)]).astype(np.float64)
     tol = max(2.0, 0.8 * px_mm)
-    found = fit_circle(pts, tol, min_keep=SLICE_FIT_KEEP)
-    if found is not None:
-        return None if lost else _on_circle(found[0], xx, yy, wv, edge, shape, px_mm, band, cfg)
     if not lost:
-        return None
+        found = fit_circle(pts, tol, min_keep=SLICE_FIT_KEEP)
+        if found is None:
+            return None, False
+        return _on_circle(found[0], xx, yy, wv, edge, shape, px_mm, band, cfg), True
     # a faint stretch of the ring lost (a fax's dithered arc): the outer edge there is the text or star inside it,
     # and the least-squares fit, pulled by it, does not settle. Circles through three of the points that most of
     # them lie on (SLICE_RANSAC_KEEP) are tried in turn, best first.
@@ -183,8 +185,8 @@ def _slice_of(m: np.ndarray, labels: np.ndarray, members: list[int], rows: tuple
                                  SLICE_RANSAC_KEEP, SLICE_RANSAC_TRIES):
         s = _on_circle(circle, xx, yy, wv, edge, shape, px_mm, band, cfg, strict=False)
         if s is not None:
-            return s
-    return None
+            return s, False
+    return None, False
 
 
 def _on_circle(circle: Fit, xx: np.ndarray, yy: np.ndarray, wv: np.ndarray, edge: str, shape: tuple[int, int],
