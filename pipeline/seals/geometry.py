@@ -6,6 +6,7 @@ All functions work on boolean/uint8 masks and point arrays in one pixel space; n
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -762,20 +763,23 @@ def oval_within(ink: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
     return Fit("ellipse", f.cx, f.cy, f.a, f.b, f.angle, best[0], 0.0), best[0]
 
 
-# slanted_ring starts from ellipses whose axes are SLANT_START of the circle's radius, at 0, 45, 90 and 135 degrees:
+# slanted_ring starts from ellipses whose axes are SLANT_STARTS of the circle's radius, at 0, 45, 90 and 135 degrees:
 # from a circle itself, refine_ellipse cannot turn (the angle of a circle changes nothing), and from one start it
 # turns at most ~30 degrees. A round seal and a name seal joined on a photographed contract: the circle 0.48, the
-# ellipse from these starts 0.79 at the start nearest its tilt, 0.38-0.52 from the others.
-SLANT_START = (0.9, 1.0)
+# ellipse from (0.9, 1.0) 0.79 at the start nearest its tilt, 0.38-0.52 from the others. The same page turned upright
+# by the pipeline (5.3 degrees): the ring search's circle is smaller (radius 50 work pixels, 57 before: it sits
+# inside the ring on the name seal's side), and refine_ellipse from (0.9, 1.0) x 50 stops at 0.53; from (1.0, 1.1)
+# it reaches 0.79.
+SLANT_STARTS = ((0.9, 1.0), (1.0, 1.1))
 
 
 def slanted_ring(weight: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
     """The ellipse that sits best on the ring near a circle (:func:`find_rings`): a round seal photographed at a
     slant is an ellipse, which a circle crosses on both of its long sides. :func:`refine_ellipse` from four
-    ellipses round the circle (SLANT_START). Returns (fit, :func:`ring_scores` score); ``support`` is the score."""
+    ellipses round the circle (SLANT_STARTS). Returns (fit, :func:`ring_scores` score); ``support`` is the score."""
     best = (-1.0, ring)
-    for ang in (0.0, 45.0, 90.0, 135.0):
-        start = Fit("ellipse", ring.cx, ring.cy, SLANT_START[0] * ring.a, SLANT_START[1] * ring.a, ang, 0.0, 0.0)
+    for (ka, kb), ang in itertools.product(SLANT_STARTS, (0.0, 45.0, 90.0, 135.0)):
+        start = Fit("ellipse", ring.cx, ring.cy, ka * ring.a, kb * ring.a, ang, 0.0, 0.0)
         fit, score = refine_ellipse(weight, start, band)
         if score > best[0]:
             best = (score, fit)

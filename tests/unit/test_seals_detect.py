@@ -570,3 +570,25 @@ def test_round_seal_at_a_slant_joined_by_a_name_seal():
     rnd = next(c for c in cands if c.shape == SealShape.round)
     assert abs(rnd.bbox.center[0] / PX_MM - 80) < 2 and abs(rnd.bbox.center[1] / PX_MM - 100) < 2
     assert abs(rnd.bbox.width / PX_MM - 40) < 3
+
+
+def test_slanted_ring_from_a_circle_inside_the_ring(monkeypatch):
+    """A round seal photographed at a slant (axes 57 and 51 work pixels) with a name seal across its rim, turned
+    upright by the pipeline first: the ring search's circle sat inside the ring (radius 50, on the name seal's side)
+    and the ellipse refined from starts 0.9-1.0 of its radius stopped on the characters (0.55); the starts 1.0-1.1
+    of it reach the ring."""
+    from pipeline.seals import geometry
+    from pipeline.seals.geometry import Fit, slanted_ring
+
+    w = np.zeros((140, 180), np.float32)
+    cv2.ellipse(w, (65, 67), (57, 51), 40, 0, 360, 1.0, 3)
+    cv2.rectangle(w, (100, 45), (150, 95), 1.0, 3)  # the name seal
+    for k in range(12):  # the name's characters along the inside of the ring
+        t = math.radians(150 + 20 * k)
+        cv2.circle(w, (int(65 + 40 * math.cos(t)), int(67 + 38 * math.sin(t))), 5, 1.0, -1)
+    seed = Fit("ellipse", 58, 70, 50, 50, 0.0, 0.46, 0.0)
+    f, score = slanted_ring(w, seed, 4.7)
+    assert score > 0.9 and abs(f.cx - 65) <= 2 and abs(f.cy - 67) <= 2, (f, score)
+    assert abs(max(f.a, f.b) - 58) <= 3 and abs(min(f.a, f.b) - 52) <= 3, f
+    monkeypatch.setattr(geometry, "SLANT_STARTS", geometry.SLANT_STARTS[:1])
+    assert slanted_ring(w, seed, 4.7)[1] < 0.6
