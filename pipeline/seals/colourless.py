@@ -100,8 +100,8 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     ink = (grey < 0.85 * paper).astype(np.float32)
     H, W = grey.shape
     out = []
-    rings = find_rings(ink, GREY_RING_MM[0] * px_mm, GREY_RING_MM[1] * px_mm, band, GREY_WITHIN_FROM,
-                       more=GREY_MORE_RINGS)
+    rings = find_rings(ink, GREY_RING_MM[0] * px_mm, GREY_RING_MM[1] * px_mm, band,
+                       GREY_WITHIN_FROM if fax else GREY_OVAL_FROM, more=GREY_MORE_RINGS)
     weak = [f for f in rings if f.support < GREY_OVAL_FROM]
     rings = [f for f in rings if f.support >= GREY_OVAL_FROM]
     half = half_size(ink)
