@@ -67,7 +67,7 @@ GREY_WITHIN_ARC = 0.8
 GREY_WITHIN_MIN_MM = 6.0
 # Only on bilevel pages (a fax: print crosses a seal as solid black, its faint stretches dithered; no oval was missed
 # so on the greyscale pages), and within the GREY_WITHIN_RINGS strongest such rings (a grey or fax page holds up to
-# 24; the supervision ovals lay within the strongest or the second): each search costs ~7 ms.
+# 24; the supervision ovals lay within the strongest or the second): each search costs ~5 ms.
 GREY_WITHIN_RINGS = 2
 # A page is bilevel when its mid-grey pixels (48-208) are under BILEVEL_MID of its dark ones (< 160), counted on
 # every fourth pixel of every fourth row of the page as given: the generated fax pages 0.00 (one fax acceptance
@@ -93,7 +93,9 @@ def grey_rings(image: np.ndarray, page: int, up: float, px_mm: float, band: floa
     :func:`large_rings`); an oval near a ring (one of its ends or its middle matched a circle) replaces it when it
     sits better (:func:`oval_near`); a ring whose middle is mostly dark is dropped (:func:`centre_ink`). Square seals
     by their border (:func:`grey_squares`), cross-page slices along the page edges (:func:`edge_slices`) or from a
-    ring cut short (:func:`grey_slice`). Reported at confidence <= ``grey_max_confidence``."""
+    ring cut short (:func:`grey_slice`). ``fax``: the page is bilevel (:func:`is_bilevel`), and ovals under heavy
+    print are looked for within the rings that are no seal (:func:`within_ovals`). Reported at confidence <=
+    ``grey_max_confidence``."""
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     k = max(3, int(round(4 * px_mm)) | 1)  # the local paper: lighter than any stroke within 4 mm (a scan's shading)
     paper = cv2.blur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (k, k)).astype(np.float32)

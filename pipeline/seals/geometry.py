@@ -760,8 +760,8 @@ def oval_within(ink: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
     print on a page without colour: a circle about as large as the oval's long axis, centred off it, is the best the
     ring search finds, 0.22-0.31, and the ovals of :func:`oval_near`, which start round the circle's own centre and
     size, do not reach it). The grid of WITHIN_* ovals scored on the ink round the circle blurred by WITHIN_BLUR x
-    ``band``, the best refined on it and then on ``ink`` (:func:`refine_ellipse`). Returns (fit, :func:`ring_scores`
-    score on ``ink``); ``support`` is the score."""
+    ``band``, the best refined on it and then on ``ink`` (:func:`_compass`). Returns (fit, :func:`ring_scores` score
+    on ``ink``); ``support`` is the score."""
     r = ring.a
     margin = (WITHIN_SHIFT + max(WITHIN_LONG)) * r + 4 * WITHIN_BLUR * band  # every oval of the grid, and the blur's
     h, w = ink.shape
