@@ -383,6 +383,11 @@ def _same(a: Candidate, b: Candidate) -> bool:
 # WHOLE_SUPPORT of its outline (the oval behind the title: 0.92; rings traced through a bank slip's red text and
 # stamps on the held-out photos: 0.64-0.74).
 TEMPLATE_RING_MM = 10.0
+# The ring must hold TEMPLATE_HOLDS of the group's own ink within a ring's width of its outline: the window reaches
+# 6 mm and more round the group, and a photographed bank slip's red table cell beside a group of its red labels
+# matched a 15 x 12 mm ring holding none of it (a false seal). Rings matched round seals hold 0.36-0.98 of their
+# group's ink on the generated and scenario pages, rings in print 0.00-0.43.
+TEMPLATE_HOLDS = 0.1
 
 
 def fit_region(region: Region, px_mm: float, cfg: SealConfig,
@@ -426,9 +431,20 @@ def fit_region(region: Region, px_mm: float, cfg: SealConfig,
             if (2 * max(alt.a, alt.b) < smallest or 2 * min(alt.a, alt.b) < 0.8 * smallest) \
                     and alt.support < WHOLE_SUPPORT:
                 alt = None  # a smaller ring must be whole (see TEMPLATE_RING_MM)
+            elif _holds(alt.scaled(1.0, wx0 - region.x0, wy0 - region.y0), region.mask, band) < TEMPLATE_HOLDS:
+                alt = None  # a ring beside the group, not round it (see TEMPLATE_HOLDS)
         if alt is not None and alt.support > fit.support:
             return [(alt.scaled(1.0, wx0, wy0), win)]
     return [(fit.scaled(1.0, region.x0, region.y0), region.mask)]
+
+
+def _holds(f: Fit, mask: np.ndarray, band: float) -> float:
+    """The share of a mask's pixels within an ellipse (in the mask's pixels) grown by ``band``."""
+    yy, xx = np.nonzero(mask)
+    if not len(xx):
+        return 0.0
+    grown = Fit(f.kind, f.cx, f.cy, f.a + band, f.b + band, f.angle, 0.0, 0.0)
+    return float(np.mean(inside_fit(grown, xx.astype(np.float64), yy.astype(np.float64))))
 
 
 def _disc_mask(mask: np.ndarray, c: Fit) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import cv2
@@ -592,3 +593,27 @@ def test_slanted_ring_from_a_circle_inside_the_ring(monkeypatch):
     assert abs(max(f.a, f.b) - 58) <= 3 and abs(min(f.a, f.b) - 52) <= 3, f
     monkeypatch.setattr(geometry, "SLANT_STARTS", geometry.SLANT_STARTS[:1])
     assert slanted_ring(w, seed, 4.7)[1] < 0.6
+
+
+def test_no_ring_template_beside_the_group_it_was_matched_for(tmp_path, monkeypatch):
+    """A generated photo of a bank slip (seed 31): round a group of its red labels, poorly fitted, the ring templates
+    matched a 15 x 12 mm ring in the red table cell next to it, holding none of the group's ink, and it was reported
+    as an oval seal. A template must hold TEMPLATE_HOLDS of its group's ink."""
+    from pipeline.seals import detect
+    from scripts.generate import main
+
+    assert main(["--seed", "31", "--count", "4", "--variant", "photo", "--types", "bank_slip",
+                 "--out", str(tmp_path)]) == 0
+    from scripts.bench_seals import load_pages  # the page as the pipeline ingests it (the photo trimmed)
+
+    label = json.loads((tmp_path / "labels/deal_0003/bank_slip_2.jpg.json").read_text(encoding="utf-8"))
+    ((_, img, dpi),) = load_pages(tmp_path / "deal_0003/bank_slip_2.jpg", label["dpi"])
+    cell = (377, 882, 525, 1000)  # where the false seal was, page pixels
+    assert all(_iou(s["bbox"], cell) < 0.1 for s in label["seals"])
+
+    def at_cell():
+        return [c for c in SealDetector()(img, 0, dpi) if _iou((c.bbox.x0, c.bbox.y0, c.bbox.x1, c.bbox.y1), cell) > 0.5]
+
+    assert not at_cell()
+    monkeypatch.setattr(detect, "TEMPLATE_HOLDS", 0.0)
+    assert at_cell()
