@@ -431,20 +431,13 @@ def fit_region(region: Region, px_mm: float, cfg: SealConfig,
             if (2 * max(alt.a, alt.b) < smallest or 2 * min(alt.a, alt.b) < 0.8 * smallest) \
                     and alt.support < WHOLE_SUPPORT:
                 alt = None  # a smaller ring must be whole (see TEMPLATE_RING_MM)
-            elif _holds(alt.scaled(1.0, wx0 - region.x0, wy0 - region.y0), region.mask, band) < TEMPLATE_HOLDS:
-                alt = None  # a ring beside the group, not round it (see TEMPLATE_HOLDS)
+            else:  # a ring beside the group, not round it (see TEMPLATE_HOLDS)
+                yy, xx = np.nonzero(region.mask)
+                beside = outside_all(xx + (region.x0 - wx0), yy + (region.y0 - wy0), (alt,), band)
+                alt = alt if len(xx) and 1.0 - float(beside.mean()) >= TEMPLATE_HOLDS else None
         if alt is not None and alt.support > fit.support:
             return [(alt.scaled(1.0, wx0, wy0), win)]
     return [(fit.scaled(1.0, region.x0, region.y0), region.mask)]
-
-
-def _holds(f: Fit, mask: np.ndarray, band: float) -> float:
-    """The share of a mask's pixels within an ellipse (in the mask's pixels) grown by ``band``."""
-    yy, xx = np.nonzero(mask)
-    if not len(xx):
-        return 0.0
-    grown = Fit(f.kind, f.cx, f.cy, f.a + band, f.b + band, f.angle, 0.0, 0.0)
-    return float(np.mean(inside_fit(grown, xx.astype(np.float64), yy.astype(np.float64))))
 
 
 def _disc_mask(mask: np.ndarray, c: Fit) -> np.ndarray:
