@@ -702,14 +702,13 @@ def oval_near(ink: np.ndarray, ring: Fit, band: float, angles: tuple[float, ...]
 
 # oval_within's grid round a circle of radius r: centres within WITHIN_SHIFT x r of the circle's (5 x 5), long half
 # axes WITHIN_LONG x r, axis ratios WITHIN_RATIOS, angles WITHIN_ANGLES; scored on the ink blurred by WITHIN_BLUR x
-# the ring's width (so that a grid step off the ring still scores on it), the WITHIN_KEEP best (centres apart by
-# 0.15 r) refined on the blurred ink, then on the ink.
+# the ring's width (so that a grid step off the ring still scores on it), the best refined on the blurred ink, then
+# on the ink.
 WITHIN_SHIFT = 0.5
 WITHIN_LONG = (0.7, 0.85, 1.0)
 WITHIN_RATIOS = (1.2, 1.33, 1.5)
 WITHIN_ANGLES = (-10.0, 0.0, 10.0)
 WITHIN_BLUR = 1.0
-WITHIN_KEEP = 1
 
 
 def within_grid(ring: Fit) -> tuple[np.ndarray, ...]:
@@ -771,22 +770,11 @@ def oval_within(ink: np.ndarray, ring: Fit, band: float) -> tuple[Fit, float]:
         return ring, -1.0
     blurred = cv2.GaussianBlur(ink[y0:y1, x0:x1], (0, 0), WITHIN_BLUR * band)
     cx, cy, a, b, ang = within_grid(Fit(ring.kind, ring.cx - x0, ring.cy - y0, r, r, 0.0, 0.0, 0.0))
-    sc = ring_scores(blurred, cx, cy, a, b, ang, band, n=24)
-    best = (-1.0, ring)
-    tried: list[Fit] = []
-    for j in np.argsort(-sc, kind="stable"):
-        if len(tried) >= WITHIN_KEEP:
-            break
-        f = Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang[j]), 0.0, 0.0)
-        if any(math.hypot(f.cx - g.cx, f.cy - g.cy) < 0.15 * r for g in tried):
-            continue
-        tried.append(f)
-        f, _ = _compass(blurred, f, band, rounds=3)
-        f, score = _compass(ink, Fit("ellipse", f.cx + x0, f.cy + y0, f.a, f.b, f.angle, 0.0, 0.0), band, rounds=3)
-        if score > best[0]:
-            best = (score, f)
-    f = best[1]
-    return Fit("ellipse", f.cx, f.cy, f.a, f.b, f.angle, best[0], 0.0), best[0]
+    j = int(np.argmax(ring_scores(blurred, cx, cy, a, b, ang, band, n=24)))
+    f, _ = _compass(blurred, Fit("ellipse", float(cx[j]), float(cy[j]), float(a[j]), float(b[j]), float(ang[j]), 0.0,
+                                 0.0), band, rounds=3)
+    f, score = _compass(ink, Fit("ellipse", f.cx + x0, f.cy + y0, f.a, f.b, f.angle, 0.0, 0.0), band, rounds=3)
+    return Fit("ellipse", f.cx, f.cy, f.a, f.b, f.angle, score, 0.0), score
 
 
 # slanted_ring starts from ellipses whose axes are SLANT_STARTS of the circle's radius, at 0, 45, 90 and 135 degrees:

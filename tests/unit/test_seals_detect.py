@@ -600,12 +600,11 @@ def test_no_ring_template_beside_the_group_it_was_matched_for(tmp_path, monkeypa
     matched a 15 x 12 mm ring in the red table cell next to it, holding none of the group's ink, and it was reported
     as an oval seal. A template must hold TEMPLATE_HOLDS of its group's ink."""
     from pipeline.seals import detect
+    from scripts.bench_seals import load_pages  # the page as the pipeline ingests it (the photo trimmed)
     from scripts.generate import main
 
     assert main(["--seed", "31", "--count", "4", "--variant", "photo", "--types", "bank_slip",
                  "--out", str(tmp_path)]) == 0
-    from scripts.bench_seals import load_pages  # the page as the pipeline ingests it (the photo trimmed)
-
     label = json.loads((tmp_path / "labels/deal_0003/bank_slip_2.jpg.json").read_text(encoding="utf-8"))
     ((_, img, dpi),) = load_pages(tmp_path / "deal_0003/bank_slip_2.jpg", label["dpi"])
     cell = (377, 882, 525, 1000)  # where the false seal was, page pixels

@@ -256,7 +256,7 @@ def _dither_ring(img: np.ndarray, centre: tuple[float, float], r: float, t0: flo
 def test_faxed_middle_strip_whose_top_arc_is_dithered_away():
     """The middle strip of a cross-page seal on a fax (bilevel) page, the stretch of its top arc on the strip
     dithered to dots: the outer edge there is the characters inside the ring, and the least-squares circle did not
-    settle ("no circle fit": 5 of 8 slices missed on the development faxes). Not found yet: the middle strip with
+    settle ("no circle fit": 5 of 12 slices missed on the development faxes of seed 41). Not found yet: the middle strip with
     its bottom arc lost instead (the star then stands for it), the first cap with its arc farthest from the edge lost
     over 100 degrees (over 80 degrees it was found before and is now)."""
     keep = (1 / 3, 2 / 3)
