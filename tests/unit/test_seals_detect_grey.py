@@ -244,3 +244,34 @@ def test_is_bilevel_tells_a_fax_from_a_greyscale_scan():
     fax = np.where(img < 128, 0, 255).astype(np.uint8)
     assert is_bilevel(fax) and is_bilevel(fax[..., 0])
     assert not is_bilevel(np.full((100, 100), 255, np.uint8))  # a blank page holds nothing dark
+
+
+def test_grey_square_with_a_speckled_side_is_found_and_one_with_a_bare_stretch_is_not():
+    """A name seal's border speckled on a greyscale scan (held out: its top side 0.88 inked where the refined square
+    sits on it) is still a square seal; a side a seventh bare is not (GREY_SQUARE_SIDE), though the
+    outline as a whole is inked enough."""
+    px_mm = 100 / 25.4
+    band = max(2.0, 1.2 * px_mm)
+    side = int(18 * px_mm)
+    x0, y0 = 150, 160
+
+    def seal(gaps):
+        drawn = np.zeros((400, 400), np.uint8)
+        cv2.rectangle(drawn, (x0, y0), (x0 + side, y0 + side), 1, int(1.3 * px_mm))
+        for y in (190, 222):
+            cv2.putText(drawn, "AB", (162, y), cv2.FONT_HERSHEY_SIMPLEX, 1.1, 1, 6)
+        for start, length in gaps:  # stretches of the top side without ink (shares of its length)
+            a = x0 + int(start * side)
+            drawn[y0 - 4:y0 + 6, a:a + int(length * side)] = 0
+        return drawn.astype(np.float32)
+
+    speckled = seal([(0.25, 0.05), (0.75, 0.05)])
+    found = grey_squares(speckled, px_mm, band, ())
+    assert len(found) == 1
+    inked, weakest = border_inked(speckled, found[0], band)
+    assert 0.85 <= weakest < 0.9 and inked >= 0.95
+    bare = seal([(0.4, 0.14)])
+    whole = Fit("rect", x0 + side / 2, y0 + side / 2, side / 2, side / 2, 0, 1, 1)
+    inked, weakest = border_inked(bare, whole, band)
+    assert inked >= 0.95 and weakest < 0.85
+    assert grey_squares(bare, px_mm, band, ()) == []
