@@ -187,8 +187,10 @@ JOINED_RING_SCORE = 0.6
 # A ring scoring from SLANTED_RING_SCORE is looked at again as an ellipse (geometry.slanted_ring), axes at most
 # SLANTED_ASPECT apart, which must reach JOINED_RING_SCORE: a photo's perspective makes a round seal an ellipse (a
 # round seal and a name seal joined on a photographed contract: the circle 0.48, the ellipse 0.79, axes 1.13 apart).
-# Only in a group without an ellipse fit (the joined pair's fit was dropped: it sat on no ring): one end of a
-# printed supervision oval (0.5), refined, replaced the oval's fit; beside a round seal fitted already, a 2x2 name
+# Only in a group without an ellipse fit (the joined pair's fit was dropped: it sat on no ring), or whose ellipse fits
+# are name seals' borders taken for small rings (a square explains them better: a pale round seal photographed at a
+# slant beside its bright name seal, fresh seed 62, the circle 0.49, the ellipse 0.65). Elsewhere it went wrong: one
+# end of a printed supervision oval (0.5), refined, replaced the oval's fit; beside a round seal fitted already, a 2x2 name
 # seal's border taken for an ellipse (0.61-0.62) was then replaced by a square fitted a little differently, or kept
 # (axes 1.30 apart: from 1.2 apart a ring small enough for a name seal is not checked against a square).
 SLANTED_RING_SCORE = 0.4
@@ -224,12 +226,14 @@ def separate(region: "Region", fits: list[Fit], weight: np.ndarray, px_mm: float
     x0, y0 = max(0, region.x0 - g), max(0, region.y0 - g)
     win = weight[y0:min(H, region.y0 + h + g), x0:min(W, region.x0 + w + g)]
     fits = list(fits)
-    # a round seal photographed at a slant (an ellipse) is looked for in a group whose ring was not fitted
-    slant = not any(f.kind == "ellipse" for f in fits)
+    # a round seal photographed at a slant (an ellipse) is looked for in a group whose ring was not fitted: no ellipse
+    # was fitted but, maybe, a name seal's border taken for a small ring (a square explains it better)
+    named = [f for f in fits if f.kind == "ellipse" and _name_square(region, f, (), weight, px_mm, band) is not None]
+    slant = not any(f.kind == "ellipse" and f not in named for f in fits)
     for ring in find_rings(win, JOINED_RING_MM[0] * px_mm, JOINED_RING_MM[1] * px_mm, band,
                            SLANTED_RING_SCORE if slant else JOINED_RING_SCORE):
         if ring.support < JOINED_RING_SCORE:
-            if any(f.kind == "ellipse" for f in fits):
+            if any(f.kind == "ellipse" and f not in named for f in fits):
                 continue  # a ring was found already
             ring = slanted_ring(win, ring, band)[0]
             if ring.support < JOINED_RING_SCORE or max(ring.a, ring.b) > SLANTED_ASPECT * min(ring.a, ring.b):
@@ -248,23 +252,9 @@ def separate(region: "Region", fits: list[Fit], weight: np.ndarray, px_mm: float
     rings = tuple(f for f in fits if _seal_ring(f, px_mm))
     if not rings:
         return fits
-    out = []
-    for f in fits:  # a name seal taken for a small ring, or for an ellipse its ink explains poorly (a name seal with
-        # one side worn, fitted as an oval at 37 degrees: sz_not_on_pilot_list C1's 姚博宇印)
-        sq = None
-        if f in rings and 2 * max(f.a, f.b) <= SQUARE_MM[1] * px_mm and (
-                max(f.a, f.b) <= 1.2 * min(f.a, f.b) or f.support < WHOLE_SUPPORT):
-            others = tuple(r for r in rings if r is not f)
-            yy, xx = np.nonzero(region.mask)
-            pts = np.stack([xx + region.x0, yy + region.y0], axis=1).astype(np.float64)
-            near = (np.abs(pts[:, 0] - f.cx) <= 1.2 * f.a) & (np.abs(pts[:, 1] - f.cy) <= 1.2 * f.b)
-            pts = pts[near & outside_all(pts[:, 0], pts[:, 1], others, band)]
-            sq = _square(region, pts, others, weight, px_mm, band)
-            ring_score = ring_scores(weight, [f.cx], [f.cy], [f.a], [f.b], f.angle, band)[0]
-            if sq is not None and (sq[1] <= ring_score or sq[1] < MIN_SQUARE_SCORE):
-                sq = None
-        out.append(sq[0] if sq is not None else f)
-    fits = out
+    # a name seal taken for a small ring, or for an ellipse its ink explains poorly (a name seal with one side worn,
+    # fitted as an oval at 37 degrees: sz_not_on_pilot_list C1's 姚博宇印)
+    fits = [_name_square(region, f, tuple(r for r in rings if r is not f), weight, px_mm, band) or f for f in fits]
     rings = tuple(f for f in fits if _seal_ring(f, px_mm))
     score_on: np.ndarray | None = None
     for pts in _rest_pieces(region, fits, px_mm, band):
@@ -343,6 +333,23 @@ def _rest_pieces(region: "Region", fits: list[Fit], px_mm: float, band: float) -
         py, px = np.nonzero((labels == i) & (rest > 0))
         out.append(np.stack([px + region.x0, py + region.y0], axis=1).astype(np.float64))
     return out
+
+
+def _name_square(region: "Region", f: Fit, others: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
+                 band: float) -> Fit | None:
+    """The square that explains a fit small enough for a name seal better than its ring (outside the rings
+    ``others``), or None."""
+    if not _seal_ring(f, px_mm) or 2 * max(f.a, f.b) > SQUARE_MM[1] * px_mm or (
+            max(f.a, f.b) > 1.2 * min(f.a, f.b) and f.support >= WHOLE_SUPPORT):
+        return None
+    yy, xx = np.nonzero(region.mask)
+    pts = np.stack([xx + region.x0, yy + region.y0], axis=1).astype(np.float64)
+    near = (np.abs(pts[:, 0] - f.cx) <= 1.2 * f.a) & (np.abs(pts[:, 1] - f.cy) <= 1.2 * f.b)
+    sq = _square(region, pts[near & outside_all(pts[:, 0], pts[:, 1], others, band)], others, weight, px_mm, band)
+    if sq is None or sq[1] <= ring_scores(weight, [f.cx], [f.cy], [f.a], [f.b], f.angle, band)[0] or \
+            sq[1] < MIN_SQUARE_SCORE:
+        return None
+    return sq[0]
 
 
 def _square(region: "Region", pts: np.ndarray, rings: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
