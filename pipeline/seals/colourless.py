@@ -70,9 +70,10 @@ GREY_WITHIN_MIN_MM = 6.0
 # Searched within the GREY_WITHIN_RINGS strongest such rings (a grey or fax page holds up to 24; the supervision
 # ovals lay within the strongest or the second), on fax and greyscale pages alike since session 15 (before, on fax
 # pages only: no greyscale oval had been missed so; the seed-61 set then showed two): a few ms a search (grey and fax
-# pages +1 to +6 ms as measured, with geometry.WITHIN_STARTS refinements). With three starts, on the 347 searches of the grey and fax pages of the
-# development, held-out, seed-41, -51 and -61 sets and the scenario fixtures, the supervision ovals score 0.77-0.92
-# with unbroken outlines (0.98-1.00); nothing else reaches an unbroken arc of 0.62 (best print: 0.64 with 0.28).
+# pages +1 to +6 ms as measured, with geometry.WITHIN_STARTS refinements). With three starts, on the 347 searches
+# of the grey and fax pages of the development, held-out, seed-41, -51 and -61 sets and the scenario fixtures, the
+# supervision ovals score 0.77-0.92 with unbroken outlines (0.98-1.00); nothing else reaches an unbroken arc of 0.62
+# (best print: 0.64 with 0.28).
 GREY_WITHIN_RINGS = 2
 # A page is bilevel when its mid-grey pixels (48-208) are under BILEVEL_MID of its dark ones (< 160), counted on
 # every fourth pixel of every fourth row of the page as given: the generated fax pages 0.00 (one fax acceptance

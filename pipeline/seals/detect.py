@@ -190,9 +190,9 @@ JOINED_RING_SCORE = 0.6
 # Only in a group without an ellipse fit (the joined pair's fit was dropped: it sat on no ring), or whose ellipse fits
 # are name seals' borders taken for small rings (a square explains them better: a pale round seal photographed at a
 # slant beside its bright name seal, fresh seed 62, the circle 0.49, the ellipse 0.65). Elsewhere it went wrong: one
-# end of a printed supervision oval (0.5), refined, replaced the oval's fit; beside a round seal fitted already, a 2x2 name
-# seal's border taken for an ellipse (0.61-0.62) was then replaced by a square fitted a little differently, or kept
-# (axes 1.30 apart: from 1.2 apart a ring small enough for a name seal is not checked against a square).
+# end of a printed supervision oval (0.5), refined, replaced the oval's fit; beside a round seal fitted already, a
+# 2x2 name seal's border taken for an ellipse (0.61-0.62) was then replaced by a square fitted a little differently,
+# or kept (axes 1.30 apart: from 1.2 apart a ring small enough for a name seal is not checked against a square).
 SLANTED_RING_SCORE = 0.4
 SLANTED_ASPECT = 1.2
 SQUARE_MM = (12.0, 28.0)
@@ -335,7 +335,7 @@ def _rest_pieces(region: "Region", fits: list[Fit], px_mm: float, band: float) -
     return out
 
 
-def _name_square(region: "Region", f: Fit, others: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
+def _name_square(region: Region, f: Fit, others: tuple[Fit, ...], weight: np.ndarray, px_mm: float,
                  band: float) -> Fit | None:
     """The square that explains a fit small enough for a name seal better than its ring (outside the rings
     ``others``), or None."""

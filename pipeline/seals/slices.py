@@ -64,7 +64,7 @@ SLICE_ARC_MM = 12.0
 # at the top edge held 5 mm runs (slices 13-17 mm); one through an invoice's text and a rule by its left edge, a run of
 # 13 mm, but 0.26 of it inked past the cut (slices 0.00). SLICE_RANSAC_INKED was 0.6: the last page's cap of a
 # partial impression whose lower third fades out (fresh seed-62 contracts, digital and scanned) holds 0.56-0.59 of
-# its arcs inked (mean 0.47-0.51, runs of 16-18 mm, nothing past the cut); of the 300 circles tried on pages where no
+# its arcs inked (mean 0.47-0.51, runs of 16-17 mm, nothing past the cut); of the 300 circles tried on pages where no
 # slice lies (every generated set and the scenarios), none with a 10 mm run and <= 0.1 past the cut reaches the arc
 # score (0.45) but circles on whole seals by an edge, which the detector reports whole (supervision seals at an
 # e-invoice's top); the nearest other, through a photographed invoice's text, 0.41 with 0.60 inked.

@@ -247,7 +247,8 @@ def test_supervision_ovals_under_greyscale_invoices_titles(tmp_path):
     where it lies)."""
     from scripts.generate import main
 
-    assert main(["--seed", "61", "--count", "3", "--variant", "grey", "--types", "invoice", "--out", str(tmp_path)]) == 0
+    assert main(["--seed", "61", "--count", "3", "--variant", "grey", "--types", "invoice",
+                 "--out", str(tmp_path)]) == 0
     for deal in ("deal_0001", "deal_0002"):
         label = json.loads((tmp_path / f"labels/{deal}/invoice.png.json").read_text(encoding="utf-8"))
         (seal,) = [s for s in label["seals"] if s["type"] == "supervision"]
