@@ -7,7 +7,8 @@ pieces.
 1. :func:`edge_slices`: along each page edge, ink in a band is grouped and its pieces along the edge joined; a
    cluster is a slice (:func:`_slice_of`) when its outer edge lies on a seal's circle whose arcs on the strip are
    inked and which is bare past the cut (the circle fitted by least squares; when none fits, one that most of the
-   edge lies on, :func:`pipeline.seals.geometry.ransac_circles`, held to stricter tests: a fax's dithered arc). Run on the red-ink weight of colour pages
+   edge lies on, :func:`pipeline.seals.geometry.ransac_circles`, held to tests of its own, SLICE_RANSAC_*: a fax's
+   dithered arc, a fading cap). Run on the red-ink weight of colour pages
    (:class:`pipeline.seals.detect.SealDetector`) and on the dark pixels of pages without colour
    (:func:`pipeline.seals.colourless.grey_rings`, in a narrower band);
 2. a slice is reported as a cross-page :class:`Candidate` with the box of its ink (:func:`slice_candidate`);
